@@ -1,0 +1,344 @@
+#include "train.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crrm_kernels.h"
+#include "error.h"
+#include "model_io.h"
+#include "quant.h"
+
+/* Stream tag of the epoch shuffles. */
+#define TAG_SHUFFLE 0x5348u
+
+void crrm_train_defaults(crrm_train_options *o)
+{
+    *o = (crrm_train_options){
+        .epochs = 10, .batch = 128, .hidden = 256, .rank = 32, .rank2 = 16,
+        .bins = 32, .beta = 0.0, .lr = 2e-3, .cosine = 1,
+        .optimizer = CRRM_ADAM, .seed = 1, .progress = 0, .evaluate = 1,
+    };
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Seeded Fisher-Yates shuffle of 0..n-1 for one epoch. */
+static void shuffle(uint32_t *order, uint32_t n, uint64_t seed, uint32_t epoch)
+{
+    uint64_t key = crrm_stream_key(seed, epoch, TAG_SHUFFLE);
+    for (uint32_t i = 0; i < n; i++)
+        order[i] = i;
+    for (uint32_t i = n; i > 1; i--) {
+        uint32_t j = (uint32_t)(crrm_uniform(key, i) * i);
+        uint32_t tmp = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = tmp;
+    }
+}
+
+static void draw_progress(uint32_t epoch, uint32_t epochs, uint32_t done,
+                          uint32_t total, double loss)
+{
+    const int width = 30;
+    int filled = total ? (int)((uint64_t)done * width / total) : width;
+    fprintf(stderr, "\repoch %u/%u [", epoch, epochs);
+    for (int i = 0; i < width; i++)
+        fputc(i < filled ? '#' : '.', stderr);
+    fprintf(stderr, "] %u/%u loss %.4f ", done, total, loss);
+    fflush(stderr);
+}
+
+static uint32_t log2_exact(uint32_t v)
+{
+    uint32_t bits = 0;
+    while ((1u << bits) < v)
+        bits++;
+    return (1u << bits) == v ? bits : 0;
+}
+
+/* Builds the model from the options, or loads it from o->load. */
+static int setup_model(const crrm_train_options *o, const crrm_data *data,
+                       crrm_model *m, crrm_optimizer *opt,
+                       crrm_progress *progress)
+{
+    uint32_t in = data->train.height * data->train.width;
+    if (o->load) {
+        if (crrm_model_load(o->load, m, opt, progress))
+            return -1;
+        if (m->cfg.in != in || m->cfg.classes != data->classes) {
+            crrm_error("%s: the model takes %u inputs and %u classes but the "
+                       "data has %u and %u; load it with the data it was "
+                       "trained on",
+                       o->load, m->cfg.in, m->cfg.classes, in, data->classes);
+            crrm_model_free(m);
+            crrm_optimizer_free(opt);
+            return -1;
+        }
+        return 0;
+    }
+
+    uint32_t bins_log2 = log2_exact(o->bins);
+    if (bins_log2 == 0 || bins_log2 > CRRM_MAX_BINS_LOG2)
+        return crrm_error("--bins %u is not a power of two in 2..%u", o->bins,
+                          1u << CRRM_MAX_BINS_LOG2);
+    crrm_config cfg = {.in = in, .hidden = o->hidden, .rank = o->rank,
+                       .rank2 = o->rank2, .classes = data->classes,
+                       .dense = o->dense, .bins_log2 = bins_log2,
+                       .range_log2 = 14};
+    if (crrm_model_init(m, &cfg, o->seed))
+        return -1;
+    if (crrm_optimizer_init(opt, o->optimizer, o->lr, m->count)) {
+        crrm_model_free(m);
+        return -1;
+    }
+    *progress = (crrm_progress){.seed = o->seed};
+    return 0;
+}
+
+static void print_epoch(uint32_t epoch, uint32_t epochs,
+                        const crrm_train_result *r, double beta, int dense,
+                        double seconds)
+{
+    const crrm_pass_stats *t = &r->test;
+    double mi = t->h_bits[0] + t->h_bits[1];
+    printf("epoch %u/%u  loss %.4f  ce %.4f  mi %.2f bits  I(T;Y) %.3f bits  "
+           "test acc %.2f%%  %.1f s\n",
+           epoch, epochs, t->ce + beta * mi, t->ce, dense ? 0.0 : mi,
+           t->ity_bits[0] > t->ity_bits[1] ? t->ity_bits[0] : t->ity_bits[1],
+           100.0 * t->correct / (t->rows ? t->rows : 1), seconds);
+    fflush(stdout);
+}
+
+int crrm_train(const crrm_train_options *o, const crrm_data *data,
+               crrm_backend *be, crrm_model *m, crrm_train_result *r)
+{
+    memset(r, 0, sizeof *r);
+    if (o->batch == 0 || o->batch > CRRM_MAX_K)
+        return crrm_error("--batch %u is outside 1..%u (the batch is the "
+                          "reduction length of the weight gradients)",
+                          o->batch, CRRM_MAX_K);
+    if (!(o->lr > 0.0) || !isfinite(o->lr))
+        return crrm_error("--lr %g must be a positive number", o->lr);
+    if (!(o->beta >= 0.0) || !isfinite(o->beta))
+        return crrm_error("--beta %g must be zero or positive", o->beta);
+
+    crrm_optimizer opt;
+    crrm_progress progress;
+    if (setup_model(o, data, m, &opt, &progress))
+        return -1;
+    r->cfg = m->cfg;
+    r->params = crrm_model_param_count(&m->cfg);
+    r->dense_params = crrm_dense_param_count(&m->cfg);
+
+    const crrm_dataset *train = &data->train, *test = &data->test;
+    uint32_t in = m->cfg.in, batch = o->batch;
+    uint32_t per_epoch = (train->count + batch - 1) / batch;
+    uint64_t total = (uint64_t)o->epochs * per_epoch;
+    if (o->steps && o->steps < total)
+        total = o->steps;
+
+    FILE *log = NULL;
+    if (o->log) {
+        int append = progress.step > 0;
+        log = fopen(o->log, append ? "a" : "w");
+        if (!log) {
+            crrm_error("%s: cannot open the log for writing: %s", o->log,
+                       strerror(errno));
+            goto fail;
+        }
+        if (!append)
+            fprintf(log, "step,epoch,loss,ce,mi_bits,h1_bits,h2_bits,"
+                         "ity1_bits,ity2_bits,batch_accuracy,lr,t_shift1,"
+                         "t_shift2,t_saturated\n");
+    }
+
+    uint32_t *order = malloc(sizeof(uint32_t) * train->count);
+    uint8_t *xb = malloc((size_t)batch * in);
+    uint8_t *yb = malloc(batch);
+    if (!order || !xb || !yb) {
+        free(order);
+        free(xb);
+        free(yb);
+        crrm_error("out of memory for the batch buffers");
+        goto fail;
+    }
+
+    double start = now_seconds(), step_time = 0.0;
+    uint64_t steps_run = 0;
+    uint32_t epoch = progress.epoch;
+    while (progress.step < total && epoch < o->epochs) {
+        double epoch_start = now_seconds();
+        shuffle(order, train->count, progress.seed, epoch);
+        uint32_t first = (uint32_t)(progress.step - (uint64_t)epoch * per_epoch);
+        for (uint32_t b = first; b < per_epoch && progress.step < total; b++) {
+            uint32_t rows = train->count - b * batch < batch
+                                ? train->count - b * batch : batch;
+            for (uint32_t i = 0; i < rows; i++) {
+                uint32_t s = order[b * batch + i];
+                memcpy(xb + (size_t)i * in, train->pixels + (size_t)s * in, in);
+                yb[i] = train->labels[s];
+            }
+
+            double lr = o->lr;
+            if (o->cosine && total > 1)
+                lr = o->lr * 0.5 * (1.0 + cos(3.141592653589793 * (double)progress.step / total));
+            crrm_step_options so = {.beta = o->beta, .seed = progress.seed,
+                                    .step = progress.step};
+            double t0 = now_seconds();
+            if (crrm_model_train_step(m, be, xb, yb, rows, &so, &r->last_step))
+                goto fail_buffers;
+            crrm_optimizer_step(&opt, m->params, m->grads, lr);
+            step_time += now_seconds() - t0;
+            steps_run++;
+            progress.step++;
+
+            const crrm_pass_stats *s = &r->last_step;
+            double mi = s->h_bits[0] + s->h_bits[1];
+            if (log)
+                fprintf(log,
+                        "%" PRIu64 ",%u,%.6f,%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,"
+                        "%.4f,%.6g,%d,%d,%" PRIu64 "\n",
+                        progress.step, epoch + 1, s->ce + o->beta * mi, s->ce,
+                        mi, s->h_bits[0], s->h_bits[1], s->ity_bits[0],
+                        s->ity_bits[1], (double)s->correct / rows, lr,
+                        m->layer[0].t_shift, m->layer[1].t_shift,
+                        s->t_saturated);
+            if (o->progress && (b % 8 == 0 || b + 1 == per_epoch))
+                draw_progress(epoch + 1, o->epochs, b + 1, per_epoch,
+                              s->ce + o->beta * mi);
+        }
+        if (o->progress)
+            fputc('\n', stderr);
+        if (progress.step == (uint64_t)(epoch + 1) * per_epoch)
+            epoch++;
+
+        if (o->evaluate) {
+            if (crrm_model_evaluate(m, be, test->pixels, test->labels,
+                                    test->count, &r->test))
+                goto fail_buffers;
+            r->evaluated = 1;
+        }
+        if (!o->quiet && o->evaluate)
+            print_epoch(epoch, o->epochs, r, o->beta, m->cfg.dense,
+                        now_seconds() - epoch_start);
+        progress.epoch = epoch;
+        if (o->save && crrm_model_save(o->save, m, &opt, &progress))
+            goto fail_buffers;
+        if (log)
+            fflush(log);
+    }
+
+    r->seconds = now_seconds() - start;
+    r->step_seconds = steps_run ? step_time / steps_run : 0.0;
+    r->steps = progress.step;
+    r->epochs = progress.epoch;
+    crrm_model_sha256(m, r->weights_sha256);
+    free(order);
+    free(xb);
+    free(yb);
+    crrm_optimizer_free(&opt);
+    if (log && fclose(log) != 0)
+        return crrm_error("%s: writing the log failed: %s", o->log,
+                          strerror(errno));
+    return 0;
+
+fail_buffers:
+    free(order);
+    free(xb);
+    free(yb);
+fail:
+    if (log)
+        fclose(log);
+    crrm_optimizer_free(&opt);
+    crrm_model_free(m);
+    return -1;
+}
+
+int crrm_write_summary(const char *path, const char *backend,
+                       const crrm_train_result *r, const crrm_counters *c,
+                       const crrm_train_options *o)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >=
+        (int)sizeof tmp)
+        return crrm_error("%s: path too long", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return crrm_error("%s: cannot write the summary: %s", path,
+                          strerror(errno));
+
+    const crrm_pass_stats *t = &r->test;
+    double mi = t->h_bits[0] + t->h_bits[1];
+    double ity = t->ity_bits[0] > t->ity_bits[1] ? t->ity_bits[0] : t->ity_bits[1];
+    int dense = r->cfg.dense;
+    fprintf(f, "{\n");
+    fprintf(f, "  \"backend\": \"%s\",\n", backend);
+    fprintf(f, "  \"model\": \"%s\",\n", dense ? "dense" : "lowrank");
+    fprintf(f, "  \"epochs\": %u,\n", r->epochs);
+    fprintf(f, "  \"steps\": %" PRIu64 ",\n", r->steps);
+    fprintf(f, "  \"batch\": %u,\n", o->batch);
+    fprintf(f, "  \"hidden\": %u,\n", r->cfg.hidden);
+    fprintf(f, "  \"rank\": %u,\n", dense ? 0 : r->cfg.rank);
+    fprintf(f, "  \"rank2\": %u,\n", dense ? 0 : r->cfg.rank2);
+    fprintf(f, "  \"bins\": %u,\n", 1u << r->cfg.bins_log2);
+    fprintf(f, "  \"beta\": %.9g,\n", o->beta);
+    fprintf(f, "  \"lr\": %.9g,\n", o->lr);
+    fprintf(f, "  \"seed\": %" PRIu64 ",\n", o->seed);
+    if (r->evaluated) {
+        fprintf(f, "  \"test_accuracy\": %.6f,\n",
+                (double)t->correct / (t->rows ? t->rows : 1));
+        fprintf(f, "  \"ce\": %.6f,\n", t->ce);
+    } else {
+        fprintf(f, "  \"test_accuracy\": null,\n  \"ce\": null,\n");
+    }
+    if (dense || !r->evaluated) {
+        fprintf(f, "  \"mi_bits\": null,\n  \"ity_bits\": null,\n");
+    } else {
+        fprintf(f, "  \"mi_bits\": %.4f,\n", mi);
+        fprintf(f, "  \"h1_bits\": %.4f,\n  \"h2_bits\": %.4f,\n",
+                t->h_bits[0], t->h_bits[1]);
+        fprintf(f, "  \"ity_bits\": %.4f,\n", ity);
+        fprintf(f, "  \"ity1_bits\": %.4f,\n  \"ity2_bits\": %.4f,\n",
+                t->ity_bits[0], t->ity_bits[1]);
+    }
+    fprintf(f, "  \"params\": %zu,\n", r->params);
+    fprintf(f, "  \"dense_params\": %zu,\n", r->dense_params);
+    fprintf(f, "  \"compression_ratio\": %.4f,\n",
+            (double)r->dense_params / (double)r->params);
+    fprintf(f, "  \"seconds\": %.3f,\n", r->seconds);
+    fprintf(f, "  \"step_seconds\": %.6f,\n", r->step_seconds);
+    fprintf(f, "  \"kernel_runs\": %" PRIu64 ",\n", c->kernel_runs);
+    fprintf(f, "  \"macs\": %" PRIu64 ",\n", c->macs);
+    fprintf(f, "  \"hist_updates\": %" PRIu64 ",\n", c->hist_updates);
+    if (c->busy_cycles) {
+        fprintf(f, "  \"cycles\": %" PRIu64 ",\n", c->busy_cycles);
+        fprintf(f, "  \"cycles_per_step\": %.1f,\n",
+                r->steps ? (double)c->busy_cycles / r->steps : 0.0);
+    }
+    fprintf(f, "  \"weights_sha256\": \"%s\"\n", r->weights_sha256);
+    fprintf(f, "}\n");
+
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+        fclose(f);
+        remove(tmp);
+        return crrm_error("%s: writing the summary failed: %s", path,
+                          strerror(errno));
+    }
+    fclose(f);
+    if (rename(tmp, path) != 0) {
+        remove(tmp);
+        return crrm_error("%s: cannot replace the summary: %s", path,
+                          strerror(errno));
+    }
+    return 0;
+}

@@ -1,0 +1,60 @@
+/*
+ * train.h - the training loop behind `crrm train`, `crrm check` and
+ * `crrm energy`: batches, optimizer, evaluation, logs and summaries.
+ */
+#ifndef CRRM_TRAIN_H
+#define CRRM_TRAIN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "backend.h"
+#include "data.h"
+#include "model.h"
+#include "optim.h"
+
+typedef struct crrm_train_options {
+    uint32_t epochs;
+    uint64_t steps;   /* stop after this many steps in all; 0: no limit */
+    uint32_t batch;
+    uint32_t hidden, rank, rank2, bins;
+    int dense;
+    double beta;
+    double lr;
+    int cosine;       /* 1: cosine decay of lr to 0 over the run */
+    crrm_optimizer_kind optimizer;
+    uint64_t seed;
+    const char *save; /* checkpoint written at each epoch end and at the end */
+    const char *load; /* checkpoint to resume from */
+    const char *log;  /* CSV, one row per step */
+    int progress;     /* 1: progress bar on stderr */
+    int quiet;        /* 1: no per-epoch lines */
+    int evaluate;     /* 0: skip the test-set evaluations */
+} crrm_train_options;
+
+void crrm_train_defaults(crrm_train_options *o);
+
+typedef struct crrm_train_result {
+    crrm_config cfg;
+    uint64_t steps;
+    uint32_t epochs;
+    double seconds;
+    double step_seconds; /* mean wall time of one training step */
+    crrm_pass_stats last_step; /* metrics of the last batch */
+    crrm_pass_stats test;      /* last evaluation on the test set */
+    int evaluated;
+    size_t params, dense_params;
+    char weights_sha256[65];
+} crrm_train_result;
+
+/* Trains on data with the backend be. On success the final model is left in
+ * *m (caller frees it with crrm_model_free). */
+int crrm_train(const crrm_train_options *o, const crrm_data *data,
+               crrm_backend *be, crrm_model *m, crrm_train_result *result);
+
+/* Writes the JSON summary of a run to path atomically. */
+int crrm_write_summary(const char *path, const char *backend,
+                       const crrm_train_result *r, const crrm_counters *c,
+                       const crrm_train_options *o);
+
+#endif
