@@ -26,6 +26,8 @@ BACKEND_OBJ    :=
 BACKEND_LDLIBS :=
 TEST_DEPS      :=
 -include sim/sim.mk
+-include host/opencl.mk
+-include host/xrt.mk
 
 # Training defaults for `make run`; override on the command line.
 RUN_ARGS ?=
