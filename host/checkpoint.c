@@ -33,8 +33,8 @@ static const uint8_t checkpoint_magic[8] = {'C', 'R', 'R', 'M',
                                             'C', 'K', 'P', 'T'};
 #define PREFIX_BYTES 24 /* magic, version, header and payload lengths */
 #define DIGEST_BYTES 32
-/* write() and read() move at most this much per call on Linux anyway, and
- * a bounded chunk keeps size_t conversions safe on 32-bit hosts. */
+/* Linux moves at most about 2 GiB per read() or write() call anyway, and a
+ * bounded chunk keeps size_t conversions safe on 32-bit hosts. */
 #define IO_CHUNK_BYTES ((size_t)1 << 30)
 
 static void store_le32(uint8_t *p, uint32_t x)
@@ -120,7 +120,7 @@ static int sync_directory(const char *path)
     int rc = fsync(fd);
     int saved_errno = errno;
     close(fd);
-    /* Some file systems cannot fsync a directory and return EINVAL; on those
+    /* Some file systems cannot fsync a directory and return EINVAL. On those
      * the rename is as durable as the file system makes it anyway. */
     if (rc != 0 && saved_errno != EINVAL)
         return crrm_error("%s: saved, but fsync of directory %s failed: %s; "
@@ -182,8 +182,8 @@ int crrm_checkpoint_save(const char *path, const char *header_text,
         return crrm_error("%s: checkpoint path is too long; use a shorter "
                           "path", path);
 
-    /* O_EXCL so that a file or directory already at the temporary name is
-     * never overwritten or removed: it is not ours. */
+    /* O_EXCL, because a file or directory already at the temporary name
+     * belongs to someone else and must be neither overwritten nor removed. */
     int fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         if (errno == EEXIST)
@@ -252,7 +252,7 @@ static int read_up_to(int fd, const char *path, void *data, uint64_t len,
     return 0;
 }
 
-/* Reads exactly len bytes; a short read means the file shrank after its
+/* Reads exactly len bytes. A short read means the file shrank after its
  * size was checked. */
 static int read_exact(int fd, const char *path, void *data, uint64_t len,
                       uint64_t expected_size)
@@ -266,6 +266,31 @@ static int read_exact(int fd, const char *path, void *data, uint64_t len,
                           "may be writing it, so try again",
                           path, (unsigned long long)expected_size);
     return 0;
+}
+
+/* Reports a file whose size differs from the one its length fields declare. */
+static int report_size_mismatch(const char *path, uint32_t header_len,
+                                uint64_t payload_len, uint64_t file_size)
+{
+    const uint64_t fixed = PREFIX_BYTES + DIGEST_BYTES;
+    char expected[32] = "more than 2^64";
+    int too_short = 1;
+    if (payload_len <= UINT64_MAX - fixed - header_len) {
+        uint64_t declared = fixed + header_len + payload_len;
+        snprintf(expected, sizeof expected, "%llu",
+                 (unsigned long long)declared);
+        too_short = declared > file_size;
+    }
+    return crrm_error("%s: %s checkpoint: its header declares %u bytes of "
+                      "header text and %llu of payload, so the file should "
+                      "have %s bytes, but it has %llu; %s", path,
+                      too_short ? "truncated" : "invalid", header_len,
+                      (unsigned long long)payload_len, expected,
+                      (unsigned long long)file_size,
+                      too_short ? "the file is incomplete or a length field "
+                                  "is damaged"
+                                : "a length field is damaged or data was "
+                                  "appended");
 }
 
 /* Checks the 24-byte prefix against the file size and returns the header
@@ -309,30 +334,12 @@ static int check_prefix(const char *path, const uint8_t *prefix, uint64_t got,
     *header_len = load_le32(prefix + 12);
     *payload_len = load_le64(prefix + 16);
 
-    /* Compare in a form that cannot overflow: the lengths come straight
-     * from the file and may be anything. */
+    /* The lengths come straight from the file and may be anything, so the
+     * comparison is arranged to never overflow. */
     uint64_t room = file_size - minimum;
-    if (*header_len > room || *payload_len != room - *header_len) {
-        int shorter = *header_len > room || *payload_len > room - *header_len;
-        unsigned long long expected = 0;
-        const char *expected_text = "more than 2^64";
-        char expected_buf[32];
-        if (*payload_len <= UINT64_MAX - minimum - *header_len) {
-            expected = (unsigned long long)(minimum + *header_len +
-                                            *payload_len);
-            snprintf(expected_buf, sizeof expected_buf, "%llu", expected);
-            expected_text = expected_buf;
-        }
-        return crrm_error("%s: %s checkpoint: its header declares %u bytes "
-                          "of header text and %llu of payload, so the file "
-                          "should have %s bytes, but it has %llu%s", path,
-                          shorter ? "truncated" : "invalid", *header_len,
-                          (unsigned long long)*payload_len, expected_text,
-                          (unsigned long long)file_size,
-                          shorter ? "; the file is incomplete"
-                                  : "; a length field is damaged or data "
-                                    "was appended");
-    }
+    if (*header_len > room || *payload_len != room - *header_len)
+        return report_size_mismatch(path, *header_len, *payload_len,
+                                    file_size);
     /* Both lengths are below file_size, and each gets one extra byte. */
     if (file_size >= SIZE_MAX)
         return crrm_error("%s: checkpoint of %llu bytes does not fit in this "
@@ -384,8 +391,8 @@ int crrm_checkpoint_load(const char *path, char **header_text, void **payload,
     if (check_prefix(path, prefix, got, file_size, &header_len, &data_len) < 0)
         goto done;
 
-    /* Both lengths now add up to the real file size, so these allocations
-     * are bounded by it. One extra byte each keeps malloc(0) out and gives
+    /* Both lengths now add up to the file size less 56 bytes, so the file
+     * size bounds these allocations. One extra byte each keeps malloc(0) out and gives
      * the header its terminating NUL. */
     header = malloc((size_t)header_len + 1);
     data = malloc((size_t)data_len + 1);

@@ -22,12 +22,12 @@
 #define IDX_LABELS_MAGIC 0x00000801u
 #define IDX_IMAGES_HEADER_BYTES 16
 #define IDX_LABELS_HEADER_BYTES 8
-/* Far above MNIST's 28 pixels per side; a larger side means a damaged header
- * rather than real data. */
+/* Far above MNIST's 28 pixels per side, so a larger side means a damaged
+ * header rather than real data. */
 #define IDX_MAX_SIDE 1024
 #define MNIST_CLASSES 10
 
-/* Bytes requested from zlib per gzread call; gzread takes an unsigned int
+/* Bytes requested from zlib per gzread call. gzread takes an unsigned int
  * length and returns an int, so one call must stay below INT_MAX. */
 #define READ_CHUNK_BYTES (1u << 24)
 
@@ -50,7 +50,8 @@ static gzFile open_gz(const char *path)
     errno = 0;
     gzFile gz = gzopen(path, "rb");
     if (!gz) {
-        /* gzopen leaves errno at 0 when it failed to allocate memory. */
+        /* zlib.h documents errno as the way to tell a file that could not be
+         * opened. The mode is fixed, so errno 0 means a failed allocation. */
         crrm_error("%s: cannot open: %s; check the path and its permissions",
                    path, errno ? strerror(errno) : "out of memory");
         return NULL;
@@ -119,11 +120,13 @@ static int read_header(gzFile gz, const char *path, uint8_t *header,
     uint32_t other_magic = expected_magic == IDX_IMAGES_MAGIC
                                ? IDX_LABELS_MAGIC
                                : IDX_IMAGES_MAGIC;
+    const char *other_kind = expected_magic == IDX_IMAGES_MAGIC ? "label"
+                                                                 : "image";
     if (magic == other_magic)
         return crrm_error("%s: found magic 0x%08x, expected 0x%08x for an IDX "
-                          "%s file; 0x%08x is the magic of the other IDX "
-                          "kind, so the image and label files look swapped",
-                          path, magic, expected_magic, kind, magic);
+                          "%s file; 0x%08x is the magic of an IDX %s file, so "
+                          "the image and label files look swapped", path,
+                          magic, expected_magic, kind, magic, other_kind);
     if (magic != expected_magic)
         return crrm_error("%s: found magic 0x%08x, expected 0x%08x for an IDX "
                           "%s file; the image and label files may be swapped, "
@@ -138,7 +141,7 @@ static int read_header(gzFile gz, const char *path, uint8_t *header,
 }
 
 /* Reads exactly len data bytes into a new buffer. The buffer grows as data
- * arrives, so a header that claims far more data than the file holds fails
+ * arrives, so a header that claims far more data than the file contains fails
  * as truncated instead of triggering a huge allocation. */
 static int read_body(gzFile gz, const char *path, const char *what,
                      uint64_t len, size_t header_bytes, uint8_t **out)
@@ -447,8 +450,8 @@ static int load_directory(const char *dir, crrm_data *out)
 
 static const double pi = 3.14159265358979323846;
 
-/* splitmix64 (Steele, Lea and Flood, 2014): a small, fast generator whose
- * whole state is one 64-bit word, so every seed is valid. */
+/* splitmix64, a small and fast generator whose whole state is one 64-bit
+ * word, so every seed is valid. */
 static uint64_t splitmix64_next(uint64_t *state)
 {
     uint64_t z = (*state += 0x9e3779b97f4a7c15u);
@@ -463,8 +466,8 @@ static double uniform01(uint64_t *state)
     return (double)(splitmix64_next(state) >> 11) * 0x1.0p-53;
 }
 
-/* Standard normal by the Box-Muller transform; 1 - u keeps log's argument
- * in (0, 1]. */
+/* Standard normal by the Box-Muller transform. Using 1 - u keeps log's
+ * argument in (0, 1]. */
 static double normal01(uint64_t *state)
 {
     double u1 = 1.0 - uniform01(state);
@@ -472,7 +475,7 @@ static double normal01(uint64_t *state)
     return sqrt(-2.0 * log(u1)) * cos(2.0 * pi * u2);
 }
 
-/* Uniform integer in [0, bound) by Lemire's multiply-shift; the bias is
+/* Uniform integer in [0, bound) by Lemire's multiply-shift. Its bias is
  * below bound / 2^32, which is negligible for shuffling a few thousand
  * samples. */
 static uint32_t uniform_below(uint64_t *state, uint32_t bound)

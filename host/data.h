@@ -32,7 +32,7 @@ typedef struct crrm_data {
  * crrm_data_free). */
 int crrm_data_load(const char *spec, uint64_t seed, crrm_data *out);
 
-/* Frees both sets and zeroes *data; a zeroed crrm_data is also accepted. */
+/* Frees both sets and zeroes *data. A zeroed crrm_data is also accepted. */
 void crrm_data_free(crrm_data *data);
 
 /* Loads one image/label file pair, either gzipped or plain (zlib's gzopen

@@ -100,7 +100,7 @@ static void write_bytes(const char *path, const uint8_t *bytes, size_t len,
     cr_assert_eq(fclose(f), 0, "fclose of %s failed", path);
 }
 
-/* Pixel i of a test image file; any pattern that is not constant works. */
+/* Pixel i of a test image file. Any pattern that is not constant works. */
 static uint8_t test_pixel(size_t i)
 {
     return (uint8_t)(i * 7 + 3);

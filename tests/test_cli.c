@@ -1,0 +1,147 @@
+/*
+ * test_cli.c - the crrm program as a user runs it: help, bad options and
+ * bad files give a clear error and a non-zero exit, never a crash.
+ * Runs build/crrm from the repository root, where `make test` starts.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#define CRRM "./build/crrm"
+
+/* Runs command with stderr merged into stdout; returns the exit status and
+ * the first bytes of the output in out. */
+static int run(const char *command, char *out, size_t size)
+{
+    char full[1024];
+    snprintf(full, sizeof full, "%s 2>&1", command);
+    FILE *pipe = popen(full, "r");
+    cr_assert_not_null(pipe, "popen failed for %s", command);
+    size_t used = fread(out, 1, size - 1, pipe);
+    out[used] = '\0';
+    int status = pclose(pipe);
+    cr_assert(WIFEXITED(status), "%s did not exit normally (status %d)",
+              command, status);
+    return WEXITSTATUS(status);
+}
+
+static void expect_error(const char *args, const char *phrase)
+{
+    char command[512], out[8192];
+    snprintf(command, sizeof command, CRRM " %s", args);
+    int code = run(command, out, sizeof out);
+    cr_assert_neq(code, 0, "'%s' exited 0; output:\n%s", args, out);
+    cr_assert_not_null(strstr(out, phrase),
+                       "'%s' output lacks '%s':\n%s", args, phrase, out);
+}
+
+Test(cli, help_lists_options)
+{
+    char out[8192];
+    cr_assert_eq(run(CRRM " train --help", out, sizeof out), 0, "exit code");
+    cr_assert_not_null(strstr(out, "--beta"), "train help lacks --beta:\n%s", out);
+    cr_assert_not_null(strstr(out, "--dense"), "train help lacks --dense");
+    cr_assert_eq(run(CRRM " --help", out, sizeof out), 0, "exit code");
+    cr_assert_not_null(strstr(out, "check"), "main help lacks check:\n%s", out);
+}
+
+Test(cli, rejects_bad_numbers)
+{
+    expect_error("train --epochs abc", "--epochs: 'abc' is not an integer");
+    expect_error("train --batch 0", "--batch: '0' is not an integer in 1..");
+    expect_error("train --rank 129", "--rank: '129'");
+    expect_error("train --lr -1", "--lr: '-1' is not a number");
+    expect_error("train --beta nan", "--beta: 'nan'");
+}
+
+Test(cli, rejects_bins_not_power_of_two)
+{
+    expect_error("train --data synthetic --bins 24", "--bins 24 is not a power of two");
+}
+
+Test(cli, rejects_unknown_backend_and_command)
+{
+    expect_error("train --data synthetic --backend tpu", "unknown backend 'tpu'");
+    expect_error("fly", "unknown command 'fly'");
+    expect_error("train --frobnicate", "unknown option");
+}
+
+Test(cli, rejects_missing_data_directory)
+{
+    expect_error("train --data /nonexistent/fmnist", "/nonexistent/fmnist");
+}
+
+Test(cli, eval_needs_a_checkpoint)
+{
+    expect_error("eval --data synthetic", "--load FILE is required");
+    expect_error("eval --data synthetic --load /nonexistent.ckpt",
+                 "/nonexistent.ckpt");
+}
+
+Test(cli, eval_rejects_a_foreign_file)
+{
+    char dir[] = "/tmp/crrm-cli-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir), "mkdtemp");
+    char path[128], args[256];
+    snprintf(path, sizeof path, "%s/notes.txt", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "create %s", path);
+    fputs("this is not a model\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "eval --data synthetic --load %s", path);
+    expect_error(args, "not a crrm checkpoint");
+    remove(path);
+    remove(dir);
+}
+
+Test(cli, train_save_eval_round_trip)
+{
+    char dir[] = "/tmp/crrm-cli-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir), "mkdtemp");
+    char command[512], out[8192];
+    snprintf(command, sizeof command,
+             CRRM " train --data synthetic --steps 20 --hidden 32 --rank 4 "
+                  "--rank2 4 --quiet --save %s/m.ckpt --json %s/train.json "
+                  "--log %s/steps.csv", dir, dir, dir);
+    cr_assert_eq(run(command, out, sizeof out), 0, "train failed:\n%s", out);
+    snprintf(command, sizeof command,
+             CRRM " eval --data synthetic --load %s/m.ckpt --json %s/eval.json",
+             dir, dir);
+    cr_assert_eq(run(command, out, sizeof out), 0, "eval failed:\n%s", out);
+    cr_assert_not_null(strstr(out, "test accuracy"), "eval output:\n%s", out);
+
+    /* The JSON summary has every field a user scripts against. */
+    snprintf(command, sizeof command, "cat %s/train.json", dir);
+    run(command, out, sizeof out);
+    const char *fields[] = {"backend", "epochs", "steps", "test_accuracy", "ce",
+                            "mi_bits", "ity_bits", "params", "dense_params",
+                            "compression_ratio", "seconds", "weights_sha256"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "\"%s\":", fields[i]);
+        cr_assert_not_null(strstr(out, key), "summary lacks %s:\n%s", key, out);
+    }
+    /* One CSV row per step plus the header. */
+    snprintf(command, sizeof command, "wc -l < %s/steps.csv", dir);
+    run(command, out, sizeof out);
+    cr_assert_eq(atoi(out), 21, "steps.csv has %d lines, expected 21", atoi(out));
+    snprintf(command, sizeof command, "rm -r %s", dir);
+    run(command, out, sizeof out);
+}
+
+Test(cli, check_same_backend_passes)
+{
+    char out[8192];
+    int code = run(CRRM " check --backends sw,sw --data synthetic --steps 3 "
+                        "--hidden 32 --rank 4 --rank2 4 --batch 32",
+                   out, sizeof out);
+    cr_assert_eq(code, 0, "check sw,sw failed:\n%s", out);
+    cr_assert_not_null(strstr(out, "PASS"), "check output:\n%s", out);
+}
+
+Test(cli, check_needs_two_backends)
+{
+    expect_error("check --backends sw --data synthetic", "fewer than two");
+}
