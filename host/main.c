@@ -97,7 +97,7 @@ static void usage_train_options(FILE *out)
             "  --rank R         rank of layer 1 (default 32)\n"
             "  --rank2 R        rank of layer 2 (default 16)\n"
             "  --dense          full-rank layers of the same widths instead\n"
-            "  --beta B         weight of the MI term per bit (default 0)\n"
+            "  --beta B         weight of the MI term per bit (default 0.001)\n"
             "  --bins N         histogram bins, a power of two 2..%u (default 32)\n"
             "  --lr X           learning rate (default 0.002)\n"
             "  --optimizer O    adam or sgd (momentum 0.9) (default adam)\n"

@@ -13,6 +13,10 @@
 #include "model_io.h"
 #include "quant.h"
 
+/* Training samples evaluated at the end of a run: enough for the accuracy
+ * to within about 0.3%, a sixth of the cost of the whole set. */
+#define TRAIN_EVAL_ROWS 10000u
+
 /* Stream tag of the epoch shuffles. */
 #define TAG_SHUFFLE 0x5348u
 
@@ -20,7 +24,7 @@ void crrm_train_defaults(crrm_train_options *o)
 {
     *o = (crrm_train_options){
         .epochs = 10, .batch = 128, .hidden = 256, .rank = 32, .rank2 = 16,
-        .bins = 32, .beta = 0.0, .lr = 2e-3, .cosine = 1,
+        .bins = 32, .beta = 1e-3, .lr = 2e-3, .cosine = 1,
         .optimizer = CRRM_ADAM, .seed = 1, .progress = 0, .evaluate = 1,
     };
 }
@@ -238,6 +242,13 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
             fflush(log);
     }
 
+    if (o->evaluate && r->evaluated) {
+        uint32_t rows = train->count < TRAIN_EVAL_ROWS ? train->count
+                                                      : TRAIN_EVAL_ROWS;
+        if (crrm_model_evaluate(m, be, train->pixels, train->labels, rows,
+                                &r->train))
+            goto fail_buffers;
+    }
     r->seconds = now_seconds() - start;
     r->step_seconds = steps_run ? step_time / steps_run : 0.0;
     r->steps = progress.step;
@@ -298,6 +309,9 @@ int crrm_write_summary(const char *path, const char *backend,
         fprintf(f, "  \"test_accuracy\": %.6f,\n",
                 (double)t->correct / (t->rows ? t->rows : 1));
         fprintf(f, "  \"ce\": %.6f,\n", t->ce);
+        fprintf(f, "  \"train_accuracy\": %.6f,\n",
+                (double)r->train.correct / (r->train.rows ? r->train.rows : 1));
+        fprintf(f, "  \"train_ce\": %.6f,\n", r->train.ce);
     } else {
         fprintf(f, "  \"test_accuracy\": null,\n  \"ce\": null,\n");
     }

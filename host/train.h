@@ -42,6 +42,8 @@ typedef struct crrm_train_result {
     double step_seconds; /* mean wall time of one training step */
     crrm_pass_stats last_step; /* metrics of the last batch */
     crrm_pass_stats test;      /* last evaluation on the test set */
+    crrm_pass_stats train;     /* final evaluation on the first training
+                                  samples, for the generalization gap */
     int evaluated;
     size_t params, dense_params;
     char weights_sha256[65];

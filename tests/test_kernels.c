@@ -283,3 +283,24 @@ Test(mi_hist, one_sample_interpolates)
     cr_assert_eq(joint[4 * 32 + 17], 256u, "joint weight under label 4");
     check_hist(&t, &label, 1, 1, 5, 5, 14);
 }
+
+Test(gemm, full_k_tile_of_extremes)
+{
+    /* Whole K tiles of the operand pairs that push the sw backend's split
+     * partial sums (b = 256 hi + lo) to their limits. */
+    const int16_t values[] = {-32768, 32767, 255, -1, -256, 256, -255};
+    enum { NV = sizeof values / sizeof values[0] };
+    uint32_t k = 2 * CRRM_K_TILE;
+    int16_t *a = malloc(2 * (size_t)k), *b = malloc(2 * (size_t)k);
+    for (int i = 0; i < NV; i++)
+        for (int j = 0; j < NV; j++) {
+            for (uint32_t p = 0; p < k; p++) {
+                a[p] = values[i];
+                b[p] = values[j];
+            }
+            check_gemm(1, 1, k, 0, 0, 17, a, b);
+            check_gemm(1, 1, k, 0, 0, 0, a, b);
+        }
+    free(a);
+    free(b);
+}

@@ -66,6 +66,38 @@ CRRM_INLINE int32_t crrm_sat32(int64_t v)
     return (int32_t)v;
 }
 
+/*
+ * Exact dot product of two on-chip rows of at most CRRM_K_TILE (256) codes.
+ *
+ * Vitis HLS and OpenCL compile the plain loop: one multiply per term, which
+ * maps to one DSP48E2. Native builds (the sw backend) split b = 256 hi + lo,
+ * with hi in -128..127 and lo in 0..255. Over 256 terms |sum a lo| stays
+ * below 256 * 2^15 * 255 < 2^31 and |sum a hi| at most 2^30, so both partial
+ * sums are exact in int32 and the loop vectorizes to 16-bit multiply-adds.
+ * The result is the same integer either way.
+ */
+CRRM_INLINE int64_t crrm_dot(const int16_t *a, const int16_t *b, uint32_t len)
+{
+#if defined(__SYNTHESIS__) || defined(__OPENCL_C_VERSION__)
+    int64_t sum = 0;
+dot_k:
+    for (uint32_t kk = 0; kk < len; kk++) {
+#pragma HLS PIPELINE II = 1
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = 256
+        sum += (int32_t)a[kk] * (int32_t)b[kk];
+    }
+    return sum;
+#else
+    int32_t lo = 0, hi = 0;
+    for (uint32_t kk = 0; kk < len; kk++) {
+        int32_t x = a[kk];
+        lo += x * (b[kk] & 255);
+        hi += x * (b[kk] >> 8);
+    }
+    return ((int64_t)hi << 8) + lo;
+#endif
+}
+
 #ifndef __OPENCL_C_VERSION__
 /*
  * Fused low-rank forward of one layer W = U V:

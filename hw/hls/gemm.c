@@ -14,20 +14,6 @@
  */
 #include "crrm_kernels.h"
 
-/* Dot product of two on-chip rows, exact in 64 bits (at most CRRM_K_TILE
- * products of magnitude <= 2^30). */
-CRRM_INLINE int64_t gemm_dot(const int16_t *a, const int16_t *b, uint32_t len)
-{
-    int64_t sum = 0;
-dot_k:
-    for (uint32_t kk = 0; kk < len; kk++) {
-#pragma HLS PIPELINE II = 1
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 256
-        sum += (int32_t)a[kk] * (int32_t)b[kk];
-    }
-    return sum;
-}
-
 CRRM_KERNEL void crrm_gemm(CRRM_GLOBAL const int16_t *a,
                            CRRM_GLOBAL const int16_t *b, CRRM_GLOBAL int32_t *c,
                            uint32_t m, uint32_t n, uint32_t k, uint32_t trans_a,
@@ -98,7 +84,7 @@ tile_rows:
                 for (uint32_t i = 0; i < tm; i++)
                 mac_cols:
                     for (uint32_t j = 0; j < tn; j++)
-                        acc[i][j] += gemm_dot(a_tile[i], b_tile[j], tk);
+                        acc[i][j] += crrm_dot(a_tile[i], b_tile[j], tk);
             }
 
             // Round and saturate each output once, then write it back.

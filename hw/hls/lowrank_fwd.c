@@ -15,18 +15,6 @@
  */
 #include "crrm_kernels.h"
 
-CRRM_INLINE int64_t fwd_dot(const int16_t *a, const int16_t *b, uint32_t len)
-{
-    int64_t sum = 0;
-dot_k:
-    for (uint32_t kk = 0; kk < len; kk++) {
-#pragma HLS PIPELINE II = 1
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 256
-        sum += (int32_t)a[kk] * (int32_t)b[kk];
-    }
-    return sum;
-}
-
 CRRM_KERNEL void crrm_lowrank_fwd(CRRM_GLOBAL const int16_t *x,
                                   CRRM_GLOBAL const int16_t *v,
                                   CRRM_GLOBAL const int16_t *u,
@@ -94,7 +82,7 @@ tile_rows:
         mac_t:
             for (uint32_t i = 0; i < tn; i++)
                 for (uint32_t j = 0; j < rank; j++)
-                    acc[i][j] += fwd_dot(x_tile[i], v_tile[j], tk);
+                    acc[i][j] += crrm_dot(x_tile[i], v_tile[j], tk);
         }
 
         // Round and saturate T once; keep it on chip and write it back.
@@ -122,7 +110,7 @@ tile_rows:
         mac_y:
             for (uint32_t i = 0; i < tn; i++)
                 for (uint32_t o = 0; o < to; o++) {
-                    int64_t sum = fwd_dot(t_tile[i], u_tile[o], rank);
+                    int64_t sum = crrm_dot(t_tile[i], u_tile[o], rank);
                     y[(uint64_t)(n0 + i) * outs + o0 + o] =
                         crrm_sat32(crrm_round_shift(sum, y_shift));
                 }
