@@ -29,10 +29,12 @@ TEST_DEPS      :=
 -include host/opencl.mk
 -include host/xrt.mk
 
-# Training defaults for `make run`; override on the command line.
+# `make run` trains with the defaults plus RUN_ARGS and keeps its summary
+# and logs in RUN_DIR, where `make plots` finds them.
 RUN_ARGS ?=
+RUN_DIR  ?= $(BUILD)/run
 
-.PHONY: all deps run test help clean
+.PHONY: all deps run test plots help clean
 
 all: $(BUILD)/crrm
 
@@ -40,6 +42,7 @@ help:
 	@echo "make            build build/crrm"
 	@echo "make run        install dependencies, build, train on Fashion-MNIST"
 	@echo "make test       install dependencies, build, run every test"
+	@echo "make plots      information plane and training curves of the last run"
 	@echo "make clean      remove build/"
 
 deps:
@@ -70,7 +73,11 @@ $(TEST_BIN): $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC)) $(LIB) $(BACKEND_OBJ)
 
 run: deps
 	$(MAKE) $(BUILD)/crrm
-	$(BUILD)/crrm train $(RUN_ARGS)
+	@mkdir -p $(RUN_DIR)
+	$(BUILD)/crrm train --json $(RUN_DIR)/summary.json --log $(RUN_DIR)/steps.csv $(RUN_ARGS)
+
+plots: deps
+	scripts/plots.sh $(RUN_DIR)
 
 test: deps
 	$(MAKE) $(BUILD)/crrm $(TEST_BIN) $(TEST_DEPS)

@@ -107,7 +107,8 @@ static void usage_train_options(FILE *out)
             "  --save FILE      write a checkpoint at each epoch end\n"
             "  --load FILE      resume from a checkpoint\n"
             "  --json FILE      write a JSON summary of the run\n"
-            "  --log FILE.csv   write one CSV row per step\n"
+            "  --log FILE.csv   write one CSV row per step, and one per epoch\n"
+            "                   with test metrics to FILE-epochs.csv\n"
             "  --quiet          no per-epoch lines\n",
             crrm_backend_names(), CRRM_DEFAULT_DATA_DIR,
             1u << CRRM_MAX_BINS_LOG2);

@@ -29,6 +29,14 @@ void crrm_train_defaults(crrm_train_options *o)
     };
 }
 
+void crrm_epoch_log_path(const char *log, char *path, size_t size)
+{
+    size_t len = strlen(log);
+    if (len > 4 && strcmp(log + len - 4, ".csv") == 0)
+        len -= 4;
+    snprintf(path, size, "%.*s-epochs.csv", (int)len, log);
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -151,19 +159,26 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
     if (o->steps && o->steps < total)
         total = o->steps;
 
-    FILE *log = NULL;
+    FILE *log = NULL, *epoch_log = NULL;
+    char epoch_log_path[4096];
     if (o->log) {
         int append = progress.step > 0;
+        crrm_epoch_log_path(o->log, epoch_log_path, sizeof epoch_log_path);
         log = fopen(o->log, append ? "a" : "w");
-        if (!log) {
-            crrm_error("%s: cannot open the log for writing: %s", o->log,
-                       strerror(errno));
+        epoch_log = fopen(epoch_log_path, append ? "a" : "w");
+        if (!log || !epoch_log) {
+            crrm_error("%s: cannot open the log for writing: %s",
+                       log ? epoch_log_path : o->log, strerror(errno));
             goto fail;
         }
-        if (!append)
+        if (!append) {
             fprintf(log, "step,epoch,loss,ce,mi_bits,h1_bits,h2_bits,"
                          "ity1_bits,ity2_bits,batch_accuracy,lr,t_shift1,"
                          "t_shift2,t_saturated\n");
+            fprintf(epoch_log, "epoch,step,test_accuracy,test_ce,mi_bits,"
+                               "h1_bits,h2_bits,ity1_bits,ity2_bits,"
+                               "seconds\n");
+        }
     }
 
     uint32_t *order = malloc(sizeof(uint32_t) * train->count);
@@ -235,6 +250,15 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
         if (!o->quiet && o->evaluate)
             print_epoch(epoch, o->epochs, r, o->beta, m->cfg.dense,
                         now_seconds() - epoch_start);
+        if (epoch_log && o->evaluate) {
+            const crrm_pass_stats *t = &r->test;
+            fprintf(epoch_log,
+                    "%u,%" PRIu64 ",%.6f,%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%.3f\n",
+                    epoch, progress.step, (double)t->correct / t->rows, t->ce,
+                    t->h_bits[0] + t->h_bits[1], t->h_bits[0], t->h_bits[1],
+                    t->ity_bits[0], t->ity_bits[1], now_seconds() - epoch_start);
+            fflush(epoch_log);
+        }
         progress.epoch = epoch;
         if (o->save && crrm_model_save(o->save, m, &opt, &progress))
             goto fail_buffers;
@@ -258,7 +282,9 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
     free(xb);
     free(yb);
     crrm_optimizer_free(&opt);
-    if (log && fclose(log) != 0)
+    int log_failed = log && fclose(log) != 0;
+    log_failed |= epoch_log && fclose(epoch_log) != 0;
+    if (log_failed)
         return crrm_error("%s: writing the log failed: %s", o->log,
                           strerror(errno));
     return 0;
@@ -270,6 +296,8 @@ fail_buffers:
 fail:
     if (log)
         fclose(log);
+    if (epoch_log)
+        fclose(epoch_log);
     crrm_optimizer_free(&opt);
     crrm_model_free(m);
     return -1;

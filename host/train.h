@@ -26,7 +26,8 @@ typedef struct crrm_train_options {
     uint64_t seed;
     const char *save; /* checkpoint written at each epoch end and at the end */
     const char *load; /* checkpoint to resume from */
-    const char *log;  /* CSV, one row per step */
+    const char *log;  /* CSV, one row per step; test metrics of each epoch
+                         go to crrm_epoch_log_path(log) */
     int progress;     /* 1: progress bar on stderr */
     int quiet;        /* 1: no per-epoch lines */
     int evaluate;     /* 0: skip the test-set evaluations */
@@ -53,6 +54,10 @@ typedef struct crrm_train_result {
  * *m (caller frees it with crrm_model_free). */
 int crrm_train(const crrm_train_options *o, const crrm_data *data,
                crrm_backend *be, crrm_model *m, crrm_train_result *result);
+
+/* Path of the per-epoch log next to the per-step log: "run.csv" gives
+ * "run-epochs.csv". */
+void crrm_epoch_log_path(const char *log, char *path, size_t size);
 
 /* Writes the JSON summary of a run to path atomically. */
 int crrm_write_summary(const char *path, const char *backend,
