@@ -15,6 +15,12 @@
 #ifdef CRRM_HAVE_SIM
 #include "backend_sim.h"
 #endif
+#ifdef CRRM_HAVE_OPENCL
+#include "backend_opencl.h"
+#endif
+#ifdef CRRM_HAVE_XRT
+#include "backend_xrt.h"
+#endif
 
 typedef crrm_backend *(*backend_open_fn)(const crrm_backend_options *);
 
@@ -25,6 +31,12 @@ static const struct {
     {"sw", crrm_sw_backend_open},
 #ifdef CRRM_HAVE_SIM
     {"sim", crrm_sim_backend_open},
+#endif
+#ifdef CRRM_HAVE_OPENCL
+    {"opencl", crrm_opencl_backend_open},
+#endif
+#ifdef CRRM_HAVE_XRT
+    {"xrt", crrm_xrt_backend_open},
 #endif
 };
 

@@ -61,6 +61,8 @@ int crrm_pow2_exponent(float max_abs)
 
 static int16_t clamp16(double v)
 {
+    if (v != v) /* NaN: the caller stops training on a non-finite loss */
+        return 0;
     if (v > 32767.0)
         return 32767;
     if (v < -32768.0)

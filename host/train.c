@@ -216,6 +216,12 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
             double t0 = now_seconds();
             if (crrm_model_train_step(m, be, xb, yb, rows, &so, &r->last_step))
                 goto fail_buffers;
+            if (!isfinite(r->last_step.ce)) {
+                crrm_error("training diverged at step %" PRIu64 " (cross-entropy "
+                           "%g); lower --lr (now %g) or --beta (now %g)",
+                           progress.step + 1, r->last_step.ce, o->lr, o->beta);
+                goto fail_buffers;
+            }
             crrm_optimizer_step(&opt, m->params, m->grads, lr);
             step_time += now_seconds() - t0;
             steps_run++;
