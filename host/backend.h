@@ -35,6 +35,8 @@ typedef struct crrm_counters {
 typedef struct crrm_backend_options {
     const char *platform; /* OpenCL platform name substring, or NULL */
     int device;           /* device index */
+    const char *device_bdf; /* xrt: PCIe address such as 0000:3b:00.1, or
+                               NULL to open by index */
     const char *xclbin;   /* xrt: path of the xclbin */
     const char *trace;    /* sim: FST waveform path, or NULL */
     uint64_t seed;        /* sim: seed of the memory model's backpressure */

@@ -141,9 +141,9 @@ static int probe_cards(xrt_state *s)
     return probe ? (int)probe() : -1;
 }
 
-static int open_device(xrt_state *s, int index)
+static int open_device(xrt_state *s, int index, const char *bdf_option)
 {
-    const char *bdf = getenv(CRRM_XRT_BDF_ENV);
+    const char *bdf = bdf_option ? bdf_option : getenv(CRRM_XRT_BDF_ENV);
     if (bdf && bdf[0] != '\0')
         s->device = xrtDeviceOpenByBDF(bdf);
     else
@@ -159,9 +159,9 @@ static int open_device(xrt_state *s, int index)
         snprintf(count, sizeof count, "an unknown number of cards");
     const char *mode = getenv("XCL_EMULATION_MODE");
     if (bdf && bdf[0] != '\0')
-        return crrm_error("xrt backend: no card at PCIe address %s=%s; XRT "
+        return crrm_error("xrt backend: no card at PCIe address %s; XRT "
                           "found %s%s%s; list them with `xbutil examine`",
-                          CRRM_XRT_BDF_ENV, bdf, count,
+                          bdf, count,
                           mode ? " with XCL_EMULATION_MODE=" : "",
                           mode ? mode : "");
     return crrm_error("xrt backend: no card with index %d (--device %d); XRT "
@@ -488,7 +488,7 @@ crrm_backend *crrm_xrt_backend_open(const crrm_backend_options *options)
     }
 
     // Make sure XRT's shim exists, then open the card.
-    if (load_shim(s) || open_device(s, options->device))
+    if (load_shim(s) || open_device(s, options->device, options->device_bdf))
         goto fail;
 
     // Load the xclbin, check its UUID and open its kernels.

@@ -114,7 +114,8 @@ static void usage_train_options(FILE *out)
             1u << CRRM_MAX_BINS_LOG2);
     fprintf(out,
             "  --platform NAME  opencl: platform name substring\n"
-            "  --device N       opencl, xrt: device index (default 0)\n"
+            "  --device N|BDF   opencl, xrt: device index (default 0); xrt also\n"
+            "                   takes a PCIe address such as 0000:3b:00.1\n"
             "  --xclbin FILE    xrt: the kernels built by Vitis\n"
             "  --trace FILE     sim: write an FST waveform\n");
 }
@@ -180,6 +181,11 @@ static int parse_options(int argc, char **argv, command_options *o)
         case OPT_LOG: t->log = optarg; break;
         case OPT_PLATFORM: o->device.platform = optarg; break;
         case OPT_DEVICE: {
+            /* A PCIe address (xrt) has colons; anything else is an index. */
+            if (strchr(optarg, ':')) {
+                o->device.device_bdf = optarg;
+                break;
+            }
             uint32_t d;
             status = crrm_parse_u32("--device", optarg, 0, 255, &d);
             o->device.device = (int)d;
