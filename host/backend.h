@@ -16,19 +16,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Work done by the kernels, summed over all calls. Fields a backend cannot
- * measure stay 0 (the sw backend has no cycles). */
+/* Work done by the kernels, summed over all calls. accel.c counts the
+ * logical work of every call (the first five fields) for every backend; a
+ * backend adds what its device measures (the rest), and fields it cannot
+ * measure stay 0: the sw and opencl backends have no cycles. */
 typedef struct crrm_counters {
     uint64_t kernel_runs;
-    uint64_t macs;          /* int16 multiply-accumulates */
-    uint64_t hist_updates;  /* bank updates, one per sample per unit */
-    uint64_t bytes_read;    /* device memory read by the kernels */
-    uint64_t bytes_written; /* device memory written by the kernels */
+    uint64_t macs;              /* int16 multiply-accumulates */
+    uint64_t hist_updates;      /* bank updates, one per sample per unit */
     uint64_t bytes_to_device;   /* host-to-device transfers */
     uint64_t bytes_from_device; /* device-to-host transfers */
+    uint64_t device_macs;         /* MACs counted by the device */
+    uint64_t device_hist_updates; /* histogram updates counted by the device */
+    uint64_t bytes_read;    /* device memory read by the kernels */
+    uint64_t bytes_written; /* device memory written by the kernels */
     uint64_t busy_cycles;   /* cycles a kernel was running (sim, xrt) */
     uint64_t stall_cycles;  /* busy cycles spent waiting on memory */
     uint64_t gemm_cycles;   /* busy cycles of GEMM and fused runs */
+    uint64_t gemm_macs;     /* device MACs of those runs */
 } crrm_counters;
 
 /* Options that select and configure a backend; unused fields are ignored. */
@@ -62,6 +67,7 @@ struct crrm_backend_ops {
 
 struct crrm_backend {
     const struct crrm_backend_ops *ops;
+    uint32_t array_rows, array_cols; /* P x Q of a systolic array, or 0 */
     crrm_counters counters; /* the backend adds what it measures */
     void *state;            /* backend-private */
 };

@@ -252,8 +252,7 @@ static int command_train(int argc, char **argv)
                    r.dense_params, (double)r.dense_params / r.params,
                    r.weights_sha256);
         if (o.json)
-            status = crrm_write_summary(o.json, o.backend, &r, &be->counters,
-                                        &o.train);
+            status = crrm_write_summary(o.json, be, &r, &o.train);
         crrm_model_free(&m);
     }
     crrm_backend_close(be);
@@ -308,8 +307,7 @@ static int command_eval(int argc, char **argv)
                t->ity_bits[0] > t->ity_bits[1] ? t->ity_bits[0] : t->ity_bits[1],
                t->rows, r.cfg.dense ? "dense" : "low-rank");
         if (o.json)
-            status = crrm_write_summary(o.json, o.backend, &r, &be->counters,
-                                        &o.train);
+            status = crrm_write_summary(o.json, be, &r, &o.train);
         crrm_model_free(&m);
     }
     crrm_backend_close(be);

@@ -214,6 +214,7 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
             crrm_step_options so = {.beta = o->beta, .seed = progress.seed,
                                     .step = progress.step};
             double t0 = now_seconds();
+            uint64_t cycles0 = be->counters.busy_cycles;
             if (crrm_model_train_step(m, be, xb, yb, rows, &so, &r->last_step))
                 goto fail_buffers;
             if (!isfinite(r->last_step.ce)) {
@@ -224,6 +225,7 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
             }
             crrm_optimizer_step(&opt, m->params, m->grads, lr);
             step_time += now_seconds() - t0;
+            r->step_cycles += (double)(be->counters.busy_cycles - cycles0);
             steps_run++;
             progress.step++;
 
@@ -281,6 +283,7 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
     }
     r->seconds = now_seconds() - start;
     r->step_seconds = steps_run ? step_time / steps_run : 0.0;
+    r->steps_run = steps_run;
     r->steps = progress.step;
     r->epochs = progress.epoch;
     crrm_model_sha256(m, r->weights_sha256);
@@ -309,10 +312,13 @@ fail:
     return -1;
 }
 
-int crrm_write_summary(const char *path, const char *backend,
-                       const crrm_train_result *r, const crrm_counters *c,
-                       const crrm_train_options *o)
+int crrm_write_summary(const char *path, const crrm_backend *be,
+                       const crrm_train_result *r, const crrm_train_options *o)
 {
+    const char *backend = be->ops->name;
+    const crrm_counters *c = &be->counters;
+    uint32_t array_rows = be->array_rows, array_cols = be->array_cols;
+    uint64_t array_pes = (uint64_t)array_rows * array_cols;
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >=
         (int)sizeof tmp)
@@ -371,7 +377,20 @@ int crrm_write_summary(const char *path, const char *backend,
     if (c->busy_cycles) {
         fprintf(f, "  \"cycles\": %" PRIu64 ",\n", c->busy_cycles);
         fprintf(f, "  \"cycles_per_step\": %.1f,\n",
-                r->steps ? (double)c->busy_cycles / r->steps : 0.0);
+                r->step_cycles / (r->steps_run ? r->steps_run : 1));
+        fprintf(f, "  \"stall_cycles\": %" PRIu64 ",\n", c->stall_cycles);
+        fprintf(f, "  \"device_bytes_read\": %" PRIu64 ",\n", c->bytes_read);
+        fprintf(f, "  \"device_bytes_written\": %" PRIu64 ",\n",
+                c->bytes_written);
+    }
+    if (c->busy_cycles && array_pes) {
+        fprintf(f, "  \"array\": \"%ux%u\",\n", array_rows, array_cols);
+        fprintf(f, "  \"pe_utilization\": %.4f,\n",
+                (double)c->device_macs / ((double)c->busy_cycles * array_pes));
+        fprintf(f, "  \"pe_utilization_gemm\": %.4f,\n",
+                c->gemm_cycles ? (double)c->gemm_macs /
+                                     ((double)c->gemm_cycles * array_pes)
+                               : 0.0);
     }
     fprintf(f, "  \"weights_sha256\": \"%s\"\n", r->weights_sha256);
     fprintf(f, "}\n");

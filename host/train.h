@@ -41,6 +41,9 @@ typedef struct crrm_train_result {
     uint32_t epochs;
     double seconds;
     double step_seconds; /* mean wall time of one training step */
+    uint64_t steps_run;  /* steps this call ran (less than steps on resume) */
+    double step_cycles;  /* device busy cycles of those steps, without the
+                            evaluations */
     crrm_pass_stats last_step; /* metrics of the last batch */
     crrm_pass_stats test;      /* last evaluation on the test set */
     crrm_pass_stats train;     /* final evaluation on the first training
@@ -60,8 +63,7 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
 void crrm_epoch_log_path(const char *log, char *path, size_t size);
 
 /* Writes the JSON summary of a run to path atomically. */
-int crrm_write_summary(const char *path, const char *backend,
-                       const crrm_train_result *r, const crrm_counters *c,
-                       const crrm_train_options *o);
+int crrm_write_summary(const char *path, const crrm_backend *be,
+                       const crrm_train_result *r, const crrm_train_options *o);
 
 #endif

@@ -145,3 +145,37 @@ Test(cli, check_needs_two_backends)
 {
     expect_error("check --backends sw --data synthetic", "fewer than two");
 }
+
+#ifdef CRRM_HAVE_SIM
+Test(cli, check_sw_sim_on_fashion_mnist, .timeout = 300)
+{
+    /* Three steps of the default model on real Fashion-MNIST batches: the
+     * RTL under Verilator must match the software bit for bit. */
+    char out[8192];
+    int code = run(CRRM " check --backends sw,sim --steps 3 --batch 64", out,
+                   sizeof out);
+    cr_assert_eq(code, 0, "check sw,sim failed:\n%s", out);
+    cr_assert_not_null(strstr(out, "PASS"), "check output:\n%s", out);
+}
+
+Test(cli, sim_summary_reports_cycles, .timeout = 300)
+{
+    char dir[] = "/tmp/crrm-sim-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir), "mkdtemp");
+    char command[512], out[8192];
+    snprintf(command, sizeof command,
+             CRRM " train --backend sim --data synthetic --steps 2 --epochs 1 "
+                  "--hidden 32 --rank 4 --rank2 4 --batch 32 --quiet "
+                  "--json %s/sim.json", dir);
+    cr_assert_eq(run(command, out, sizeof out), 0, "train failed:\n%s", out);
+    snprintf(command, sizeof command, "cat %s/sim.json", dir);
+    run(command, out, sizeof out);
+    const char *fields[] = {"\"cycles\":", "\"cycles_per_step\":",
+                            "\"pe_utilization\":", "\"pe_utilization_gemm\":"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        cr_assert_not_null(strstr(out, fields[i]), "summary lacks %s:\n%s",
+                           fields[i], out);
+    snprintf(command, sizeof command, "rm -r %s", dir);
+    run(command, out, sizeof out);
+}
+#endif
