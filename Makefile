@@ -34,7 +34,7 @@ TEST_DEPS      :=
 RUN_ARGS ?=
 RUN_DIR  ?= $(BUILD)/run
 
-.PHONY: all deps run test plots help clean
+.PHONY: all deps run test plots synth help clean
 
 all: $(BUILD)/crrm
 
@@ -42,7 +42,8 @@ help:
 	@echo "make            build build/crrm"
 	@echo "make run        install dependencies, build, train on Fashion-MNIST"
 	@echo "make test       install dependencies, build, run every test"
-	@echo "make plots      information plane and training curves of the last run"
+	@echo "make plots      energy per step (sw, sim) and plots of the last run"
+	@echo "make synth      yosys resource report of the RTL at several sizes"
 	@echo "make clean      remove build/"
 
 deps:
@@ -76,8 +77,22 @@ run: deps
 	@mkdir -p $(RUN_DIR)
 	$(BUILD)/crrm train --json $(RUN_DIR)/summary.json --log $(RUN_DIR)/steps.csv $(RUN_ARGS)
 
+# Energy per step on each backend of ENERGY_BACKENDS, then the plots.
+ENERGY_BACKENDS ?= sw sim
 plots: deps
+	@test -s $(RUN_DIR)/steps.csv || { echo "plots: $(RUN_DIR)/steps.csv" \
+	    "is missing; run make run first" >&2; exit 1; }
+	$(MAKE) $(BUILD)/crrm
+	for backend in $(ENERGY_BACKENDS); do \
+	    $(BUILD)/crrm energy --backend $$backend --steps 3 \
+	        --json $(RUN_DIR)/energy-$$backend.json || exit 1; \
+	done
 	scripts/plots.sh $(RUN_DIR)
+
+# yosys resource report of the RTL at several array sizes (minutes each).
+SYNTH_SIZES ?= 4x4 8x8 16x16
+synth: deps
+	scripts/synth-report.sh "$(SYNTH_SIZES)" bitstreams/reports
 
 test: deps
 	$(MAKE) $(BUILD)/crrm $(TEST_BIN) $(TEST_DEPS)

@@ -63,6 +63,9 @@ struct crrm_backend_ops {
                    uint32_t units, uint32_t classes, uint32_t bins_log2,
                    uint32_t range_log2);
     void (*close)(crrm_backend *be);
+    /* Optional: the device's present power draw in watts, from its own
+     * sensors; NULL when the backend has none. */
+    int (*read_power)(crrm_backend *be, double *watts);
 };
 
 struct crrm_backend {

@@ -463,6 +463,7 @@ static const struct crrm_backend_ops xrt_ops = {
     .gemm = xrt_gemm,
     .mi_hist = xrt_mi_hist,
     .close = xrt_close,
+    .read_power = crrm_xrt_power_watts,
 };
 
 crrm_backend *crrm_xrt_backend_open(const crrm_backend_options *options)

@@ -1,11 +1,13 @@
 /*
  * main.c - the `crrm` command line: train, eval and check.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -13,6 +15,7 @@
 #include "cli.h"
 #include "crrm_kernels.h"
 #include "data.h"
+#include "energy.h"
 #include "error.h"
 #include "model_io.h"
 #include "train.h"
@@ -79,6 +82,7 @@ static void usage_main(FILE *out)
             "  train   train a model (crrm train --help)\n"
             "  eval    evaluate a saved model on the test set\n"
             "  check   run the same steps on several backends, compare bits\n"
+            "  energy  energy per training step, by component\n"
             "\n"
             "backends in this build: %s\n",
             crrm_backend_names());
@@ -349,6 +353,127 @@ static int command_check(int argc, char **argv)
     return status;
 }
 
+/* Samples the device's power at most every half second during a run. */
+typedef struct power_sampler {
+    crrm_energy_meter *meter;
+    crrm_backend *be;
+    double last;
+} power_sampler;
+
+static void sample_power(void *context)
+{
+    power_sampler *ps = context;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double now = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+    if (now - ps->last >= 0.5) {
+        crrm_energy_meter_sample(ps->meter, ps->be);
+        ps->last = now;
+    }
+}
+
+static int write_energy_json(const char *path, const crrm_backend *be,
+                             const crrm_energy_model *model,
+                             const crrm_energy_report *e, uint64_t steps)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return crrm_error("%s: cannot write the energy summary: %s", path,
+                          strerror(errno));
+    fprintf(f, "{\n  \"backend\": \"%s\",\n  \"steps\": %" PRIu64 ",\n",
+            be->ops->name, steps);
+    fprintf(f, "  \"model\": \"%s\",\n", model->family);
+    for (int i = 0; i < CRRM_ENERGY_PARTS; i++)
+        fprintf(f, "  \"%s_joules\": %.6e,\n", crrm_energy_part_names[i],
+                e->part_joules[i]);
+    fprintf(f, "  \"parts_are\": \"estimated\",\n");
+    fprintf(f, "  \"estimated_joules\": %.6e,\n", e->estimated_joules);
+    fprintf(f, "  \"seconds_per_step\": %.6e,\n", e->seconds);
+    fprintf(f, "  \"time_source\": \"%s\",\n", e->time_source);
+    if (e->measured)
+        fprintf(f, "  \"measured_joules\": %.6e,\n", e->measured_joules);
+    else
+        fprintf(f, "  \"measured_joules\": null,\n");
+    fprintf(f, "  \"measured_source\": \"%s\"\n}\n", e->measured_source);
+    if (fclose(f) != 0)
+        return crrm_error("%s: writing the energy summary failed: %s", path,
+                          strerror(errno));
+    return 0;
+}
+
+static int command_energy(int argc, char **argv)
+{
+    command_options o = {0};
+    int parsed = parse_options(argc, argv, &o);
+    if (parsed == 1) {
+        printf("usage: crrm energy [--backend NAME] [--steps N] [--json FILE] "
+               "[train options]\n\n"
+               "Trains N steps (default 5) without evaluations and reports the\n"
+               "energy per training step: MAC operations, on-chip memory,\n"
+               "device memory, host-device transfer and static power, each\n"
+               "estimated from the kernels' counters (docs/energy.md), plus\n"
+               "a measurement where the backend has sensors (xrt: card power)\n"
+               "or the CPU exposes RAPL (sw, opencl).\n\n");
+        usage_train_options(stdout);
+        return 0;
+    }
+    if (parsed)
+        return fail("energy");
+    if (o.train.steps == 0)
+        o.train.steps = 5;
+    o.train.evaluate = 0;
+    o.train.quiet = 1;
+
+    crrm_data data;
+    if (crrm_data_load(o.data, o.train.seed, &data))
+        return fail("energy");
+    crrm_backend *be = crrm_backend_open(o.backend, &o.device);
+    if (!be) {
+        crrm_data_free(&data);
+        return fail("energy");
+    }
+
+    crrm_energy_meter meter;
+    crrm_energy_meter_start(&meter, be);
+    power_sampler sampler = {.meter = &meter, .be = be};
+    o.train.on_step = sample_power;
+    o.train.on_step_context = &sampler;
+    crrm_model m;
+    crrm_train_result r;
+    int status = crrm_train(&o.train, &data, be, &m, &r);
+    if (status == 0) {
+        double measured = crrm_energy_meter_stop(&meter, be);
+        crrm_energy_model model;
+        crrm_energy_model_default(&model);
+        crrm_energy_report e;
+        crrm_energy_estimate(&model, &be->counters, be->array_rows,
+                             be->array_cols, r.steps_run, r.seconds, &e);
+        e.measured = measured >= 0.0;
+        e.measured_joules = e.measured ? measured / (double)r.steps_run : 0.0;
+        e.measured_source = meter.reason;
+
+        printf("energy per training step, backend %s, %" PRIu64 " steps, "
+               "model %s\n", be->ops->name, r.steps_run, model.family);
+        for (int i = 0; i < CRRM_ENERGY_STATIC; i++)
+            printf("  %-14s %12.4e J  estimated\n", crrm_energy_part_names[i],
+                   e.part_joules[i]);
+        printf("  %-14s %12.4e J  %s\n", "static",
+               e.part_joules[CRRM_ENERGY_STATIC], e.time_source);
+        printf("  %-14s %12.4e J  estimated\n", "total", e.estimated_joules);
+        if (e.measured)
+            printf("  %-14s %12.4e J  measured: %s\n", "measured",
+                   e.measured_joules, meter.reason);
+        else
+            printf("  measured: none: %s\n", meter.reason);
+        if (o.json)
+            status = write_energy_json(o.json, be, &model, &e, r.steps_run);
+        crrm_model_free(&m);
+    }
+    crrm_backend_close(be);
+    crrm_data_free(&data);
+    return status ? fail("energy") : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -371,6 +496,8 @@ int main(int argc, char **argv)
         return command_eval(argc - 1, argv + 1);
     if (strcmp(command, "check") == 0)
         return command_check(argc - 1, argv + 1);
+    if (strcmp(command, "energy") == 0)
+        return command_energy(argc - 1, argv + 1);
     fprintf(stderr, "crrm: unknown command '%s'\n\n", command);
     usage_main(stderr);
     return 2;

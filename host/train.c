@@ -227,6 +227,8 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
             step_time += now_seconds() - t0;
             r->step_cycles += (double)(be->counters.busy_cycles - cycles0);
             steps_run++;
+            if (o->on_step)
+                o->on_step(o->on_step_context);
             progress.step++;
 
             const crrm_pass_stats *s = &r->last_step;

@@ -31,6 +31,8 @@ typedef struct crrm_train_options {
     int progress;     /* 1: progress bar on stderr */
     int quiet;        /* 1: no per-epoch lines */
     int evaluate;     /* 0: skip the test-set evaluations */
+    void (*on_step)(void *context); /* called after each step, or NULL */
+    void *on_step_context;
 } crrm_train_options;
 
 void crrm_train_defaults(crrm_train_options *o);

@@ -2,7 +2,9 @@
 # Draws the plots of one training run from its CSV logs with gnuplot:
 #   infoplane.png   H(T) against I(T;Y) per layer, each step colored by epoch
 #   curves.png      loss and cross-entropy per step, test accuracy per epoch
-#   energy.png      energy per step by component and backend, when
+#   energy.png      energy per step by component and backend (log scale;
+#                   a part that is not estimated, such as static power on a
+#                   CPU backend, has no bar), when
 #                   energy-*.json summaries from `crrm energy` are present
 # Usage: scripts/plots.sh RUNDIR   (RUNDIR holds steps.csv, steps-epochs.csv)
 set -eu
@@ -71,11 +73,12 @@ if [ -e "$1" ]; then
     gnuplot <<GNUPLOT
 set terminal pngcairo size 800,500 font ",10"
 set output "$out/energy.png"
-set title "Energy per training step by component (see each summary for measured or estimated)"
+set title "Estimated energy per training step by component (log scale; see each energy-*.json)"
 set style data histograms
-set style histogram rowstacked
+set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set boxwidth 0.6
+set logscale y
+set yrange [1e-6:*]
 set ylabel "joules per step"
 set key outside right
 plot "$table" using 2:xtic(1) title columnheader(2), '' using 3 title columnheader(3), \
