@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "output_path.h"
 #include "sha256.h"
 
 static const uint8_t checkpoint_magic[8] = {'C', 'R', 'R', 'M',
@@ -174,6 +175,13 @@ int crrm_checkpoint_save(const char *path, const char *header_text,
         return crrm_error("%s: checkpoint payload of %llu bytes is too large "
                           "for the format", path,
                           (unsigned long long)payload_len);
+
+    /* A symbolic link is followed, so the link itself stays; a device or
+     * directory at path is rejected rather than replaced by the rename. */
+    char target[4096];
+    if (crrm_output_path(path, target, sizeof target))
+        return -1;
+    path = target;
 
     char tmp_path[4096];
     int n = snprintf(tmp_path, sizeof tmp_path, "%s.tmp.%ld", path,

@@ -94,12 +94,12 @@ static void usage_train_options(FILE *out)
             "  --backend NAME   accelerator backend (%s; default sw)\n"
             "  --data DIR       MNIST-layout IDX directory, or 'synthetic'\n"
             "                   (default %s)\n"
-            "  --epochs N       passes over the training set (default 10)\n"
+            "  --epochs N       passes over the training set (default 15)\n"
             "  --steps N        stop after N steps in all (default: no limit)\n"
             "  --batch N        samples per step (default 128)\n"
             "  --hidden H       width of the hidden layer (default 256)\n"
             "  --rank R         rank of layer 1 (default 32)\n"
-            "  --rank2 R        rank of layer 2 (default 16)\n"
+            "  --rank2 R        rank of layer 2 (default 8)\n"
             "  --dense          full-rank layers of the same widths instead\n"
             "  --beta B         weight of the MI term per bit (default 0.001)\n"
             "  --bins N         histogram bins, a power of two 2..%u (default 32)\n"
@@ -131,7 +131,8 @@ static int parse_options(int argc, char **argv, command_options *o)
     o->backend = "sw";
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+    opterr = 0; /* this function prints its own messages */
+    while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
         crrm_train_options *t = &o->train;
         int status = 0;
         switch (c) {
@@ -145,18 +146,23 @@ static int parse_options(int argc, char **argv, command_options *o)
             status = crrm_parse_u64("--steps", optarg, 1, UINT64_MAX / 2, &t->steps);
             break;
         case OPT_BATCH:
+            t->given |= CRRM_GIVEN_BATCH;
             status = crrm_parse_u32("--batch", optarg, 1, CRRM_MAX_K, &t->batch);
             break;
         case OPT_HIDDEN:
+            t->given |= CRRM_GIVEN_HIDDEN;
             status = crrm_parse_u32("--hidden", optarg, 1, 65536, &t->hidden);
             break;
         case OPT_RANK:
+            t->given |= CRRM_GIVEN_RANK;
             status = crrm_parse_u32("--rank", optarg, 1, CRRM_MAX_RANK, &t->rank);
             break;
         case OPT_RANK2:
+            t->given |= CRRM_GIVEN_RANK2;
             status = crrm_parse_u32("--rank2", optarg, 1, CRRM_MAX_RANK, &t->rank2);
             break;
         case OPT_BINS:
+            t->given |= CRRM_GIVEN_BINS;
             status = crrm_parse_u32("--bins", optarg, 2, 1u << CRRM_MAX_BINS_LOG2,
                                     &t->bins);
             break;
@@ -167,6 +173,7 @@ static int parse_options(int argc, char **argv, command_options *o)
             status = crrm_parse_double("--lr", optarg, 1e-12, 100.0, &t->lr);
             break;
         case OPT_OPTIMIZER:
+            t->given |= CRRM_GIVEN_OPTIMIZER;
             if (strcmp(optarg, "adam") == 0)
                 t->optimizer = CRRM_ADAM;
             else if (strcmp(optarg, "sgd") == 0)
@@ -178,7 +185,10 @@ static int parse_options(int argc, char **argv, command_options *o)
         case OPT_SEED:
             status = crrm_parse_u64("--seed", optarg, 0, UINT64_MAX, &t->seed);
             break;
-        case OPT_DENSE: t->dense = 1; break;
+        case OPT_DENSE:
+            t->dense = 1;
+            t->given |= CRRM_GIVEN_DENSE;
+            break;
         case OPT_SAVE: t->save = optarg; break;
         case OPT_LOAD: t->load = optarg; break;
         case OPT_JSON: o->json = optarg; break;
@@ -200,8 +210,12 @@ static int parse_options(int argc, char **argv, command_options *o)
         case OPT_QUIET: t->quiet = 1; t->progress = 0; break;
         case 'h':
         case OPT_HELP: return 1;
+        case ':':
+            return crrm_error("option %s needs a value; see --help",
+                              argv[optind - 1]);
         default:
-            return crrm_error("unknown option; see --help");
+            return crrm_error("unknown option '%s'; see --help",
+                              argv[optind - 1]);
         }
         if (status)
             return -1;
@@ -250,10 +264,11 @@ static int command_train(int argc, char **argv)
     int status = crrm_train(&o.train, &data, be, &m, &r);
     if (status == 0) {
         if (!o.train.quiet)
-            printf("crrm: %" PRIu64 " steps in %.1f s (%.2f ms per step), "
-                   "%zu parameters (dense %zu, %.2fx fewer), weights %s\n",
-                   r.steps, r.seconds, 1e3 * r.step_seconds, r.params,
-                   r.dense_params, (double)r.dense_params / r.params,
+            printf("crrm: %" PRIu64 " steps in %.1f s (%.2f ms per step; "
+                   "%" PRIu64 " steps in all), %zu parameters (dense %zu, "
+                   "%.2fx fewer), weights %s\n",
+                   r.steps_run, r.seconds, 1e3 * r.step_seconds, r.steps,
+                   r.params, r.dense_params, (double)r.dense_params / r.params,
                    r.weights_sha256);
         if (o.json)
             status = crrm_write_summary(o.json, be, &r, &o.train);
@@ -326,9 +341,10 @@ static int command_check(int argc, char **argv)
     if (parsed == 1) {
         printf("usage: crrm check --backends A,B[,...] [--steps N] "
                "[train options]\n\n"
-               "Runs the same training steps on each backend, compares every\n"
-               "kernel output and the final weights bit for bit, and exits\n"
-               "non-zero naming the first difference.\n\n");
+               "Runs N training steps (default 4) on each backend, compares\n"
+               "every kernel output and the final weights bit for bit, and\n"
+               "exits with status 3 naming the first difference. It writes\n"
+               "no files: --load, --save, --log and --json are rejected.\n\n");
         usage_train_options(stdout);
         return 0;
     }
@@ -338,6 +354,10 @@ static int command_check(int argc, char **argv)
         crrm_error("--backends A,B is required, e.g. --backends sw,sim");
         return fail("check");
     }
+    if (o.train.load || o.train.save || o.train.log || o.json)
+        return crrm_error("check compares fresh runs and writes no files; "
+                          "drop --load, --save, --log and --json"),
+               fail("check");
     if (o.train.steps == 0)
         o.train.steps = 4;
     o.train.progress = 0;

@@ -5,6 +5,7 @@
 #include "model.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,11 +96,23 @@ static void fill_normal(float *w, size_t n, double std, uint64_t seed,
         w[i] = (float)(std * crrm_normal(key, i));
 }
 
+void crrm_warn_rank(const char *option, uint32_t rank, uint32_t in,
+                      uint32_t out)
+{
+    if ((uint64_t)rank * (in + out) >= (uint64_t)in * out)
+        fprintf(stderr, "crrm: warning: %s %u does not compress a %u x %u "
+                "layer (U and V hold %llu weights, W holds %llu)\n",
+                option, rank, out, in,
+                (unsigned long long)rank * (in + out),
+                (unsigned long long)in * out);
+}
+
 int crrm_model_init(crrm_model *m, const crrm_config *cfg, uint64_t seed)
 {
     memset(m, 0, sizeof *m);
     if (crrm_config_check(cfg))
         return -1;
+
     m->cfg = *cfg;
     m->count = layout(m->layer, cfg);
     m->params = calloc(m->count, sizeof *m->params);

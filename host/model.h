@@ -64,6 +64,12 @@ typedef struct crrm_step_options {
 } crrm_step_options;
 
 int crrm_config_check(const crrm_config *cfg);
+
+/* Warns on stderr when a layer's rank does not compress it: with
+ * r >= in * out / (in + out) the factors U and V hold at least as many
+ * weights as W. */
+void crrm_warn_rank(const char *option, uint32_t rank, uint32_t in,
+                    uint32_t out);
 int crrm_model_init(crrm_model *m, const crrm_config *cfg, uint64_t seed);
 void crrm_model_free(crrm_model *m);
 

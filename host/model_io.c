@@ -37,12 +37,13 @@ int crrm_model_save(const char *path, const crrm_model *m,
              "format=crrm-model\nin=%u\nhidden=%u\nrank=%u\nrank2=%u\n"
              "classes=%u\ndense=%d\nbins_log2=%u\nrange_log2=%u\n"
              "t_shift1=%d\nt_shift2=%d\nparams=%zu\noptimizer=%s\n"
-             "opt_t=%" PRIu64 "\nstep=%" PRIu64 "\nepoch=%u\nseed=%" PRIu64 "\n",
+             "opt_t=%" PRIu64 "\nstep=%" PRIu64 "\nepoch=%u\nseed=%" PRIu64 "\n"
+             "batch=%u\n",
              c->in, c->hidden, c->rank, c->rank2, c->classes, c->dense,
              c->bins_log2, c->range_log2, m->layer[0].t_shift,
              m->layer[1].t_shift, m->count,
              opt->kind == CRRM_ADAM ? "adam" : "sgd", opt->t, progress->step,
-             progress->epoch, progress->seed);
+             progress->epoch, progress->seed, progress->batch);
 
     size_t arrays = opt->kind == CRRM_ADAM ? 3 : 2;
     uint64_t bytes = (uint64_t)arrays * m->count * 4;
@@ -94,7 +95,8 @@ int crrm_model_load(const char *path, crrm_model *m, crrm_optimizer *opt,
     long long v[16];
     const char *keys[] = {"in", "hidden", "rank", "rank2", "classes", "dense",
                           "bins_log2", "range_log2", "t_shift1", "t_shift2",
-                          "params", "opt_t", "step", "epoch", "seed"};
+                          "params", "opt_t", "step", "epoch", "seed",
+                          "batch"};
     if (strncmp(header, "format=crrm-model\n", 18) != 0) {
         crrm_error("%s: checkpoint does not hold a crrm model", path);
         goto done;
@@ -140,6 +142,14 @@ int crrm_model_load(const char *path, crrm_model *m, crrm_optimizer *opt,
     progress->step = (uint64_t)v[12];
     progress->epoch = (uint32_t)v[13];
     progress->seed = (uint64_t)v[14];
+    progress->batch = (uint32_t)v[15];
+    if (v[15] < 1 || v[15] > UINT32_MAX || v[8] < -1 || v[8] > 47 ||
+        v[9] < -1 || v[9] > 47) {
+        crrm_error("%s: checkpoint has an invalid batch or T shift", path);
+        crrm_model_free(m);
+        crrm_optimizer_free(opt);
+        goto done;
+    }
     status = 0;
 done:
     free(header);

@@ -18,6 +18,8 @@ typedef struct crrm_progress {
     uint64_t step;  /* steps taken */
     uint32_t epoch; /* epochs completed */
     uint64_t seed;
+    uint32_t batch; /* the batch size, fixed for the whole run because the
+                       step count maps to a position in an epoch */
 } crrm_progress;
 
 int crrm_model_save(const char *path, const crrm_model *m,

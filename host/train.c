@@ -11,6 +11,7 @@
 #include "crrm_kernels.h"
 #include "error.h"
 #include "model_io.h"
+#include "output_path.h"
 #include "quant.h"
 
 /* Training samples evaluated at the end of a run: enough for the accuracy
@@ -23,7 +24,7 @@
 void crrm_train_defaults(crrm_train_options *o)
 {
     *o = (crrm_train_options){
-        .epochs = 10, .batch = 128, .hidden = 256, .rank = 32, .rank2 = 16,
+        .epochs = 15, .batch = 128, .hidden = 256, .rank = 32, .rank2 = 8,
         .bins = 32, .beta = 1e-3, .lr = 2e-3, .cosine = 1,
         .optimizer = CRRM_ADAM, .seed = 1, .progress = 0, .evaluate = 1,
     };
@@ -78,6 +79,84 @@ static uint32_t log2_exact(uint32_t v)
     return (1u << bits) == v ? bits : 0;
 }
 
+#define STEP_LOG_HEADER                                                      \
+    "step,epoch,loss,ce,mi_bits,h1_bits,h2_bits,ity1_bits,ity2_bits,"        \
+    "batch_accuracy,lr,t_shift1,t_shift2,t_saturated\n"
+#define EPOCH_LOG_HEADER                                                     \
+    "epoch,step,test_accuracy,test_ce,mi_bits,h1_bits,h2_bits,ity1_bits,"    \
+    "ity2_bits,seconds\n"
+
+/* Leaves the CSV log at path with its header and the complete rows whose
+ * first field is at most keep, writing it anew when it is missing. */
+static int prepare_log(const char *path, const char *header, uint64_t keep)
+{
+    FILE *in = keep ? fopen(path, "r") : NULL;
+    char *kept = NULL;
+    size_t kept_len = 0;
+    FILE *buffer = open_memstream(&kept, &kept_len);
+    if (!buffer)
+        return crrm_error("%s: out of memory preparing the log", path);
+    fputs(header, buffer);
+    if (in) {
+        char line[1024];
+        while (fgets(line, sizeof line, in)) {
+            size_t len = strlen(line);
+            char *end;
+            unsigned long long first = strtoull(line, &end, 10);
+            if (end == line || *end != ',' || len == 0 || line[len - 1] != '\n')
+                continue; /* the header, or a line cut off by a crash */
+            if (first <= keep)
+                fputs(line, buffer);
+        }
+        fclose(in);
+    }
+    fclose(buffer);
+
+    FILE *out = fopen(path, "w");
+    if (!out) {
+        free(kept);
+        return crrm_error("%s: cannot open the log for writing: %s", path,
+                          strerror(errno));
+    }
+    size_t written = fwrite(kept, 1, kept_len, out);
+    free(kept);
+    if (fclose(out) != 0 || written != kept_len)
+        return crrm_error("%s: writing the log failed: %s", path,
+                          strerror(errno));
+    return 0;
+}
+
+/* Rejects options given on the command line that contradict the loaded
+ * checkpoint: they fix the model's shape and the run's layout. */
+static int check_resume_options(const crrm_train_options *o,
+                                const crrm_model *m, const crrm_optimizer *opt,
+                                const crrm_progress *progress)
+{
+    const crrm_config *c = &m->cfg;
+    const struct {
+        unsigned bit;
+        const char *option;
+        long long saved, requested;
+    } fields[] = {
+        {CRRM_GIVEN_BATCH, "--batch", progress->batch, o->batch},
+        {CRRM_GIVEN_HIDDEN, "--hidden", c->hidden, o->hidden},
+        {CRRM_GIVEN_RANK, "--rank", c->dense ? 0 : c->rank, o->rank},
+        {CRRM_GIVEN_RANK2, "--rank2", c->dense ? 0 : c->rank2, o->rank2},
+        {CRRM_GIVEN_BINS, "--bins", 1ll << c->bins_log2, o->bins},
+        {CRRM_GIVEN_DENSE, "--dense", c->dense, o->dense},
+        {CRRM_GIVEN_OPTIMIZER, "--optimizer (0 adam, 1 sgd)", opt->kind,
+         o->optimizer},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if ((o->given & fields[i].bit) && fields[i].saved != fields[i].requested)
+            return crrm_error("%s: the checkpoint was trained with %s %lld, "
+                              "not %lld; resume without the option, or train "
+                              "a new model without --load",
+                              o->load, fields[i].option, fields[i].saved,
+                              fields[i].requested);
+    return 0;
+}
+
 /* Builds the model from the options, or loads it from o->load. */
 static int setup_model(const crrm_train_options *o, const crrm_data *data,
                        crrm_model *m, crrm_optimizer *opt,
@@ -87,6 +166,11 @@ static int setup_model(const crrm_train_options *o, const crrm_data *data,
     if (o->load) {
         if (crrm_model_load(o->load, m, opt, progress))
             return -1;
+        if (check_resume_options(o, m, opt, progress)) {
+            crrm_model_free(m);
+            crrm_optimizer_free(opt);
+            return -1;
+        }
         if (m->cfg.in != in || m->cfg.classes != data->classes) {
             crrm_error("%s: the model takes %u inputs and %u classes but the "
                        "data has %u and %u; load it with the data it was "
@@ -107,26 +191,36 @@ static int setup_model(const crrm_train_options *o, const crrm_data *data,
                        .rank2 = o->rank2, .classes = data->classes,
                        .dense = o->dense, .bins_log2 = bins_log2,
                        .range_log2 = 14};
+    if (!cfg.dense && !o->quiet) {
+        crrm_warn_rank("--rank", cfg.rank, cfg.in, cfg.hidden);
+        crrm_warn_rank("--rank2", cfg.rank2, cfg.hidden, cfg.classes);
+    }
     if (crrm_model_init(m, &cfg, o->seed))
         return -1;
     if (crrm_optimizer_init(opt, o->optimizer, o->lr, m->count)) {
         crrm_model_free(m);
         return -1;
     }
-    *progress = (crrm_progress){.seed = o->seed};
+    *progress = (crrm_progress){.seed = o->seed, .batch = o->batch};
     return 0;
 }
 
-static void print_epoch(uint32_t epoch, uint32_t epochs,
+/* Prints the one line of an epoch; a dense model has no MI term. */
+static void print_epoch(uint32_t epoch, uint32_t epochs, int partial,
                         const crrm_train_result *r, double beta, int dense,
                         double seconds)
 {
     const crrm_pass_stats *t = &r->test;
     double mi = t->h_bits[0] + t->h_bits[1];
-    printf("epoch %u/%u  loss %.4f  ce %.4f  mi %.2f bits  I(T;Y) %.3f bits  "
-           "test acc %.2f%%  %.1f s\n",
-           epoch, epochs, t->ce + beta * mi, t->ce, dense ? 0.0 : mi,
-           t->ity_bits[0] > t->ity_bits[1] ? t->ity_bits[0] : t->ity_bits[1],
+    double ity = t->ity_bits[0] > t->ity_bits[1] ? t->ity_bits[0]
+                                                 : t->ity_bits[1];
+    printf("epoch %u/%u%s  loss %.4f  ce %.4f  ", epoch, epochs,
+           partial ? " (stopped by --steps)" : "", t->ce + beta * mi, t->ce);
+    if (dense)
+        printf("mi n/a  I(T;Y) n/a  ");
+    else
+        printf("mi %.2f bits  I(T;Y) %.3f bits  ", mi, ity);
+    printf("test acc %.2f%%  %.1f s\n",
            100.0 * t->correct / (t->rows ? t->rows : 1), seconds);
     fflush(stdout);
 }
@@ -149,11 +243,12 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
     if (setup_model(o, data, m, &opt, &progress))
         return -1;
     r->cfg = m->cfg;
+    r->batch = progress.batch;
     r->params = crrm_model_param_count(&m->cfg);
     r->dense_params = crrm_dense_param_count(&m->cfg);
 
     const crrm_dataset *train = &data->train, *test = &data->test;
-    uint32_t in = m->cfg.in, batch = o->batch;
+    uint32_t in = m->cfg.in, batch = progress.batch;
     uint32_t per_epoch = (train->count + batch - 1) / batch;
     uint64_t total = (uint64_t)o->epochs * per_epoch;
     if (o->steps && o->steps < total)
@@ -162,23 +257,26 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
     FILE *log = NULL, *epoch_log = NULL;
     char epoch_log_path[4096];
     if (o->log) {
-        int append = progress.step > 0;
         crrm_epoch_log_path(o->log, epoch_log_path, sizeof epoch_log_path);
-        log = fopen(o->log, append ? "a" : "w");
-        epoch_log = fopen(epoch_log_path, append ? "a" : "w");
+        /* A resumed run keeps the rows up to the checkpoint and drops the
+         * ones a killed run wrote after it, which it is about to redo. */
+        if (prepare_log(o->log, STEP_LOG_HEADER, progress.step) ||
+            prepare_log(epoch_log_path, EPOCH_LOG_HEADER, progress.epoch))
+            goto fail;
+        log = fopen(o->log, "a");
+        epoch_log = fopen(epoch_log_path, "a");
         if (!log || !epoch_log) {
             crrm_error("%s: cannot open the log for writing: %s",
                        log ? epoch_log_path : o->log, strerror(errno));
             goto fail;
         }
-        if (!append) {
-            fprintf(log, "step,epoch,loss,ce,mi_bits,h1_bits,h2_bits,"
-                         "ity1_bits,ity2_bits,batch_accuracy,lr,t_shift1,"
-                         "t_shift2,t_saturated\n");
-            fprintf(epoch_log, "epoch,step,test_accuracy,test_ce,mi_bits,"
-                               "h1_bits,h2_bits,ity1_bits,ity2_bits,"
-                               "seconds\n");
-        }
+    }
+    if (progress.step >= total || progress.epoch >= o->epochs) {
+        if (!o->quiet && o->load)
+            printf("crrm: %s is already at step %" PRIu64 ", epoch %u; "
+                   "nothing to train for --epochs %u%s\n",
+                   o->load, progress.step, progress.epoch, o->epochs,
+                   o->steps ? " and --steps" : "");
     }
 
     uint32_t *order = malloc(sizeof(uint32_t) * train->count);
@@ -248,7 +346,8 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
         }
         if (o->progress)
             fputc('\n', stderr);
-        if (progress.step == (uint64_t)(epoch + 1) * per_epoch)
+        int partial = progress.step != (uint64_t)(epoch + 1) * per_epoch;
+        if (!partial)
             epoch++;
 
         if (o->evaluate) {
@@ -258,8 +357,8 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
             r->evaluated = 1;
         }
         if (!o->quiet && o->evaluate)
-            print_epoch(epoch, o->epochs, r, o->beta, m->cfg.dense,
-                        now_seconds() - epoch_start);
+            print_epoch(partial ? epoch + 1 : epoch, o->epochs, partial, r,
+                        o->beta, m->cfg.dense, now_seconds() - epoch_start);
         if (epoch_log && o->evaluate) {
             const crrm_pass_stats *t = &r->test;
             fprintf(epoch_log,
@@ -272,8 +371,11 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
         progress.epoch = epoch;
         if (o->save && crrm_model_save(o->save, m, &opt, &progress))
             goto fail_buffers;
-        if (log)
-            fflush(log);
+        if (log && (fflush(log) != 0 || ferror(log))) {
+            crrm_error("%s: writing the log failed: %s", o->log,
+                       strerror(errno));
+            goto fail_buffers;
+        }
     }
 
     if (o->evaluate && r->evaluated) {
@@ -293,8 +395,8 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
     free(xb);
     free(yb);
     crrm_optimizer_free(&opt);
-    int log_failed = log && fclose(log) != 0;
-    log_failed |= epoch_log && fclose(epoch_log) != 0;
+    int log_failed = log && (ferror(log) | fclose(log));
+    log_failed |= epoch_log && (ferror(epoch_log) | fclose(epoch_log));
     if (log_failed)
         return crrm_error("%s: writing the log failed: %s", o->log,
                           strerror(errno));
@@ -321,10 +423,11 @@ int crrm_write_summary(const char *path, const crrm_backend *be,
     const crrm_counters *c = &be->counters;
     uint32_t array_rows = be->array_rows, array_cols = be->array_cols;
     uint64_t array_pes = (uint64_t)array_rows * array_cols;
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >=
-        (int)sizeof tmp)
-        return crrm_error("%s: path too long", path);
+    char target[4096], tmp[4200];
+    if (crrm_output_path(path, target, sizeof target))
+        return -1;
+    path = target;
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f)
         return crrm_error("%s: cannot write the summary: %s", path,
@@ -339,7 +442,7 @@ int crrm_write_summary(const char *path, const crrm_backend *be,
     fprintf(f, "  \"model\": \"%s\",\n", dense ? "dense" : "lowrank");
     fprintf(f, "  \"epochs\": %u,\n", r->epochs);
     fprintf(f, "  \"steps\": %" PRIu64 ",\n", r->steps);
-    fprintf(f, "  \"batch\": %u,\n", o->batch);
+    fprintf(f, "  \"batch\": %u,\n", r->batch);
     fprintf(f, "  \"hidden\": %u,\n", r->cfg.hidden);
     fprintf(f, "  \"rank\": %u,\n", dense ? 0 : r->cfg.rank);
     fprintf(f, "  \"rank2\": %u,\n", dense ? 0 : r->cfg.rank2);
@@ -351,9 +454,13 @@ int crrm_write_summary(const char *path, const crrm_backend *be,
         fprintf(f, "  \"test_accuracy\": %.6f,\n",
                 (double)t->correct / (t->rows ? t->rows : 1));
         fprintf(f, "  \"ce\": %.6f,\n", t->ce);
-        fprintf(f, "  \"train_accuracy\": %.6f,\n",
-                (double)r->train.correct / (r->train.rows ? r->train.rows : 1));
-        fprintf(f, "  \"train_ce\": %.6f,\n", r->train.ce);
+        if (r->train.rows) {
+            fprintf(f, "  \"train_accuracy\": %.6f,\n",
+                    (double)r->train.correct / r->train.rows);
+            fprintf(f, "  \"train_ce\": %.6f,\n", r->train.ce);
+        } else {
+            fprintf(f, "  \"train_accuracy\": null,\n  \"train_ce\": null,\n");
+        }
     } else {
         fprintf(f, "  \"test_accuracy\": null,\n  \"ce\": null,\n");
     }

@@ -13,7 +13,21 @@
 #include "model.h"
 #include "optim.h"
 
+/* Options of the model's shape and of the run's layout, as bits of
+ * crrm_train_options.given when set on the command line. With --load the
+ * checkpoint fixes them; giving a different value is an error. */
+enum {
+    CRRM_GIVEN_BATCH = 1 << 0,
+    CRRM_GIVEN_HIDDEN = 1 << 1,
+    CRRM_GIVEN_RANK = 1 << 2,
+    CRRM_GIVEN_RANK2 = 1 << 3,
+    CRRM_GIVEN_BINS = 1 << 4,
+    CRRM_GIVEN_DENSE = 1 << 5,
+    CRRM_GIVEN_OPTIMIZER = 1 << 6,
+};
+
 typedef struct crrm_train_options {
+    unsigned given;   /* CRRM_GIVEN_* bits */
     uint32_t epochs;
     uint64_t steps;   /* stop after this many steps in all; 0: no limit */
     uint32_t batch;
@@ -39,6 +53,7 @@ void crrm_train_defaults(crrm_train_options *o);
 
 typedef struct crrm_train_result {
     crrm_config cfg;
+    uint32_t batch;
     uint64_t steps;
     uint32_t epochs;
     double seconds;

@@ -2,7 +2,7 @@
 """Train the same model as `crrm train` in float32 PyTorch, for comparison.
 
 The model, initialization, optimizer, schedule and batch match crrm's
-defaults (784 -> rank 32 -> 256 -> ReLU -> rank 16 -> 10, Adam with lr
+defaults (784 -> rank 32 -> 256 -> ReLU -> rank 8 -> 10, Adam with lr
 0.002 and cosine decay, batch 128), without the MI term (beta 0) and in
 float32 instead of int16 codes. Prints ms per step, seconds per epoch and
 the test accuracy after each epoch.
@@ -75,7 +75,7 @@ def main():
         model = nn.Sequential(dense(784, 256), nn.ReLU(), dense(256, 10))
     else:
         model = nn.Sequential(LowRank(784, 32, 256), nn.ReLU(),
-                              LowRank(256, 16, 10))
+                              LowRank(256, 8, 10))
     batch = 128
     steps_per_epoch = math.ceil(len(x_train) / batch)
     total = steps_per_epoch * args.epochs

@@ -602,11 +602,11 @@ Test(checkpoint, blocked_temp_name_keeps_old_file, .init = make_tmp_dir,
     free(new_bytes);
 }
 
-Test(checkpoint, failed_rename_removes_temp_file, .init = make_tmp_dir,
+Test(checkpoint, directory_in_the_way_is_rejected, .init = make_tmp_dir,
      .fini = remove_tmp_dir)
 {
-    /* rename() cannot replace a non-empty directory, so the save fails
-     * after the temporary file is complete. */
+    /* A directory at the path is rejected before any temporary file is
+     * made, so nothing is left behind and the directory is untouched. */
     const char *path = tmp_path("model.ckpt");
     cr_assert_eq(mkdir(path, 0755), 0, "cannot create %s", path);
     write_file(tmp_path("model.ckpt/keep"), (const uint8_t *)"x", 1);
@@ -615,7 +615,7 @@ Test(checkpoint, failed_rename_removes_temp_file, .init = make_tmp_dir,
     cr_assert_eq(crrm_checkpoint_save(path, "a=1\n", payload, 3), -1,
                  "saving over a non-empty directory must fail");
     assert_error_contains(path);
-    assert_error_contains("cannot replace");
+    assert_error_contains("is not a regular file");
     cr_assert_eq(count_entries(tmp_dir), 1,
                  "the temporary file was left behind: %d entries",
                  count_entries(tmp_dir));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #define CRRM "./build/crrm"
@@ -179,3 +180,110 @@ Test(cli, sim_summary_reports_cycles, .timeout = 300)
     run(command, out, sizeof out);
 }
 #endif
+
+Test(cli, missing_option_value_is_named)
+{
+    expect_error("train --epochs", "option --epochs needs a value");
+}
+
+Test(cli, check_rejects_file_options)
+{
+    expect_error("check --backends sw,sw --data synthetic --json /tmp/x.json",
+                 "writes no files");
+    expect_error("check --backends sw,sw --data synthetic --load /tmp/x.ckpt",
+                 "writes no files");
+}
+
+/* Makes a temporary directory for one test; returns its path in dir. */
+static void make_dir(char *dir)
+{
+    cr_assert_not_null(mkdtemp(dir), "mkdtemp failed for %s", dir);
+}
+
+Test(cli, resume_rejects_other_batch_and_shape)
+{
+    char dir[] = "/tmp/crrm-resume-XXXXXX", command[512], out[8192];
+    make_dir(dir);
+    snprintf(command, sizeof command,
+             CRRM " train --data synthetic --epochs 1 --hidden 32 --rank 4 "
+                  "--rank2 4 --quiet --save %s/m.ckpt", dir);
+    cr_assert_eq(run(command, out, sizeof out), 0, "train failed:\n%s", out);
+
+    snprintf(command, sizeof command,
+             "train --data synthetic --epochs 2 --load %s/m.ckpt --batch 64", dir);
+    expect_error(command, "trained with --batch 128, not 64");
+    snprintf(command, sizeof command,
+             "train --data synthetic --epochs 2 --load %s/m.ckpt --hidden 64", dir);
+    expect_error(command, "trained with --hidden 32, not 64");
+    snprintf(command, sizeof command,
+             "train --data synthetic --epochs 2 --load %s/m.ckpt --dense", dir);
+    expect_error(command, "trained with --dense 0, not 1");
+
+    snprintf(command, sizeof command, "rm -r %s", dir);
+    run(command, out, sizeof out);
+}
+
+Test(cli, outputs_keep_links_reject_special_files)
+{
+    char dir[] = "/tmp/crrm-out-XXXXXX", command[512], out[8192], path[256];
+    make_dir(dir);
+
+    /* A FIFO stands for any special file a rename would replace. */
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    cr_assert_eq(mkfifo(path, 0644), 0, "mkfifo %s", path);
+    snprintf(command, sizeof command,
+             "train --data synthetic --steps 2 --quiet --json %s", path);
+    expect_error(command, "is not a regular file");
+    snprintf(command, sizeof command,
+             "train --data synthetic --steps 2 --quiet --save %s", path);
+    expect_error(command, "is not a regular file");
+
+    /* A symbolic link stays a link; its target gets the summary. */
+    snprintf(command, sizeof command,
+             "cd %s && touch real.json && ln -s real.json link.json", dir);
+    cr_assert_eq(run(command, out, sizeof out), 0, "setup: %s", out);
+    snprintf(command, sizeof command,
+             CRRM " train --data synthetic --steps 2 --quiet --json %s/link.json",
+             dir);
+    cr_assert_eq(run(command, out, sizeof out), 0, "train failed:\n%s", out);
+    snprintf(command, sizeof command,
+             "test -L %s/link.json && grep -c weights_sha256 %s/real.json", dir,
+             dir);
+    cr_assert_eq(run(command, out, sizeof out), 0,
+                 "the link was replaced or its target not written: %s", out);
+
+    snprintf(command, sizeof command, "rm -r %s", dir);
+    run(command, out, sizeof out);
+}
+
+Test(cli, resume_trims_the_log)
+{
+    char dir[] = "/tmp/crrm-log-XXXXXX", command[768], out[8192];
+    make_dir(dir);
+    const char *model = "--data synthetic --hidden 32 --rank 4 --rank2 4 "
+                        "--no-cosine --quiet";
+    /* A straight run of 2 epochs, and a run saved at 1 epoch whose log was
+     * then written on to 2 epochs, as by a run killed after the save. */
+    snprintf(command, sizeof command,
+             CRRM " train %s --epochs 2 --log %s/straight.csv && "
+             CRRM " train %s --epochs 1 --save %s/m.ckpt && "
+             CRRM " train %s --epochs 2 --log %s/resumed.csv && "
+             CRRM " train %s --epochs 2 --load %s/m.ckpt --log %s/resumed.csv",
+             model, dir, model, dir, model, dir, model, dir, dir);
+    cr_assert_eq(run(command, out, sizeof out), 0, "runs failed:\n%s", out);
+    snprintf(command, sizeof command,
+             "cmp %s/straight.csv %s/resumed.csv && "
+             "cmp %s/straight-epochs.csv %s/resumed-epochs.csv | head -1",
+             dir, dir, dir, dir);
+    run(command, out, sizeof out);
+    snprintf(command, sizeof command, "cmp %s/straight.csv %s/resumed.csv",
+             dir, dir);
+    cr_assert_eq(run(command, out, sizeof out), 0,
+                 "resumed step log differs from the straight one: %s", out);
+    snprintf(command, sizeof command, "wc -l < %s/resumed-epochs.csv", dir);
+    run(command, out, sizeof out);
+    cr_assert_eq(atoi(out), 3, "epoch log has %d lines, expected 3", atoi(out));
+
+    snprintf(command, sizeof command, "rm -r %s", dir);
+    run(command, out, sizeof out);
+}

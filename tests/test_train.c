@@ -137,7 +137,7 @@ Test(train, checkpoint_round_trip_keeps_model)
     cr_assert_eq(crrm_optimizer_init(&opt, CRRM_ADAM, 1e-3, m.count), 0, "init");
     m.layer[0].t_shift = 17;
     m.layer[1].t_shift = 5;
-    crrm_progress p = {.step = 33, .epoch = 2, .seed = 4}, p_back;
+    crrm_progress p = {.step = 33, .epoch = 2, .seed = 4, .batch = 64}, p_back;
     cr_assert_eq(crrm_model_save(path, &m, &opt, &p), 0, "%s", crrm_last_error());
     cr_assert_eq(crrm_model_load(path, &back, &opt_back, &p_back), 0, "%s",
                  crrm_last_error());
@@ -147,6 +147,7 @@ Test(train, checkpoint_round_trip_keeps_model)
     cr_assert_eq(back.layer[1].t_shift, 5, "layer 2 T shift");
     cr_assert_eq(p_back.step, 33, "step");
     cr_assert_eq(p_back.epoch, 2, "epoch");
+    cr_assert_eq(p_back.batch, 64, "batch");
     crrm_model_free(&m);
     crrm_model_free(&back);
     crrm_optimizer_free(&opt);
