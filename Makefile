@@ -93,6 +93,7 @@ plots: deps
 SYNTH_SIZES ?= 4x4 8x8 16x16
 synth: deps
 	scripts/synth-report.sh "$(SYNTH_SIZES)" bitstreams/reports
+	scripts/fit-report.sh bitstreams/reports/synth.md | tee bitstreams/reports/fit.md
 
 test: deps
 	$(MAKE) $(BUILD)/crrm $(TEST_BIN) $(TEST_DEPS)
