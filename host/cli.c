@@ -27,7 +27,7 @@ int crrm_parse_u64(const char *option, const char *text, uint64_t min,
 int crrm_parse_u32(const char *option, const char *text, uint32_t min,
                    uint32_t max, uint32_t *value)
 {
-    uint64_t v;
+    uint64_t v = 0;
     if (crrm_parse_u64(option, text, min, max, &v))
         return -1;
     *value = (uint32_t)v;

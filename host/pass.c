@@ -179,10 +179,13 @@ static float *forward(pass *p, const uint8_t *pixels)
     l0->a_q = slot(p, SLOT_X, 2 * (size_t)rows * in);
     if (!l0->a_q)
         return NULL;
-    for (size_t i = 0; i < (size_t)rows * in; i++)
+    uint8_t max_pixel = 0;
+    for (size_t i = 0; i < (size_t)rows * in; i++) {
         l0->a_q[i] = (int16_t)(pixels[i] << 6);
+        max_pixel = pixels[i] > max_pixel ? pixels[i] : max_pixel;
+    }
     l0->e_a = 14;
-    l0->max_a = crrm_max_abs_i16(l0->a_q, (size_t)rows * in);
+    l0->max_a = (int32_t)max_pixel << 6;
     if (forward_layer(p, 0))
         return NULL;
 

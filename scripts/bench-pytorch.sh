@@ -14,4 +14,7 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null ||
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q \
         --no-install-recommends python3-torch libopenblas0-pthread
 fi
+# PyTorch runs its own threads (--threads); OpenBLAS threads under them
+# would oversubscribe the cores.
+export OPENBLAS_NUM_THREADS=1
 exec /usr/bin/python3 "$(dirname "$0")/bench-pytorch.py" "$@"
