@@ -10,23 +10,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "run_command.h"
+
 #define CRRM "./build/crrm"
 
-/* Runs command with stderr merged into stdout; returns the exit status and
- * the first bytes of the output in out. */
-static int run(const char *command, char *out, size_t size)
-{
-    char full[1024];
-    snprintf(full, sizeof full, "%s 2>&1", command);
-    FILE *pipe = popen(full, "r");
-    cr_assert_not_null(pipe, "popen failed for %s", command);
-    size_t used = fread(out, 1, size - 1, pipe);
-    out[used] = '\0';
-    int status = pclose(pipe);
-    cr_assert(WIFEXITED(status), "%s did not exit normally (status %d)",
-              command, status);
-    return WEXITSTATUS(status);
-}
 
 static void expect_error(const char *args, const char *phrase)
 {

@@ -11,6 +11,8 @@
 #include "backend.h"
 #include "energy.h"
 
+#include "run_command.h"
+
 static void expect_close(double actual, double expected, const char *what)
 {
     cr_assert(fabs(actual - expected) <= 1e-9 * fabs(expected) + 1e-18,
@@ -80,18 +82,6 @@ Test(energy, meter_says_why_nothing_was_measured)
     crrm_backend_close(be);
 }
 
-static int run(const char *command, char *out, size_t size)
-{
-    char full[1024];
-    snprintf(full, sizeof full, "%s 2>&1", command);
-    FILE *pipe = popen(full, "r");
-    cr_assert_not_null(pipe, "popen failed for %s", command);
-    size_t used = fread(out, 1, size - 1, pipe);
-    out[used] = '\0';
-    int status = pclose(pipe);
-    cr_assert(WIFEXITED(status), "%s did not exit normally", command);
-    return WEXITSTATUS(status);
-}
 
 Test(energy, command_writes_labeled_json)
 {
