@@ -3,12 +3,28 @@
  * the device-memory model, programs crrm_top's AXI4-Lite registers as XRT
  * would (pointers, scalars, MODE), starts the kernel, waits for ap_done,
  * copies the outputs back and adds the RTL's performance counters.
+ *
+ * Per-call profile: when CRRM_SIM_PROFILE names a file, every kernel run
+ * appends one CSV row to it (header first when the file is empty):
+ *
+ * | column         | meaning                                              |
+ * |----------------|------------------------------------------------------|
+ * | kernel         | gemm, lowrank_fwd or mi_hist                         |
+ * | shape          | the shape arguments, e.g. "m=32 n=784 k=128 ta=1 tb=0"|
+ * | p, q           | systolic array rows x columns                        |
+ * | busy_cycles    | BUSY: cycles from ap_start to ap_done                |
+ * | stall_cycles   | STALLS: busy cycles that waited on memory            |
+ * | macs           | MACS: multiply-accumulates of real operands          |
+ * | hist_updates   | HIST_UPD: histogram bank updates                     |
+ * | rd_bytes, wr_bytes | bytes moved on the AXI4 master port              |
+ * | pe_utilization | macs / (busy_cycles * p * q), 0 for mi_hist          |
  */
 #ifdef CRRM_HAVE_SIM
 
 #include "backend_sim.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "crrm_kernels.h"
@@ -17,6 +33,7 @@
 typedef struct sim_state {
     crrm_sim *sim;
     unsigned p, q;
+    FILE *profile; /* CRRM_SIM_PROFILE, or NULL */
 } sim_state;
 
 static crrm_sim *sim_of(crrm_backend *be)
@@ -61,6 +78,32 @@ static int reg64(crrm_sim *sim, uint32_t offset, uint64_t *value)
 /* Programs MODE, PTR0..PTR4 and ARG0..ARG5, runs the kernel and adds its
  * counters. *rejected reports whether the RTL rejected the arguments (it then
  * wrote nothing, like the HLS kernel). */
+/* Appends one profile row (see the table at the top of this file). */
+static int profile_row(sim_state *st, const char *kernel, uint32_t mode,
+                       const uint32_t arg[6], uint64_t busy, uint64_t stalls,
+                       uint64_t macs, uint64_t hist, uint64_t rd, uint64_t wr)
+{
+    char shape[128];
+    if (mode == CRRM_MODE_GEMM)
+        snprintf(shape, sizeof shape, "m=%u n=%u k=%u ta=%u tb=%u", arg[0],
+                 arg[1], arg[2], arg[3], arg[4]);
+    else if (mode == CRRM_MODE_FWD)
+        snprintf(shape, sizeof shape, "rows=%u in=%u rank=%u outs=%u", arg[0],
+                 arg[1], arg[2], arg[3]);
+    else
+        snprintf(shape, sizeof shape, "rows=%u units=%u classes=%u bins_log2=%u",
+                 arg[0], arg[1], arg[2], arg[3]);
+    double util = busy ? (double)macs / ((double)busy * st->p * st->q) : 0.0;
+    if (fprintf(st->profile,
+                "%s,%s,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+                ",%" PRIu64 ",%" PRIu64 ",%.4f\n",
+                kernel, shape, st->p, st->q, busy, stalls, macs, hist, rd, wr,
+                util) < 0 || fflush(st->profile) != 0)
+        return crrm_error("sim backend: cannot write the CRRM_SIM_PROFILE file; "
+                          "check the disk is not full");
+    return 0;
+}
+
 static int run(crrm_backend *be, const char *kernel, uint32_t mode,
                const uint64_t ptr[5], const uint32_t arg[6], int *rejected)
 {
@@ -99,6 +142,9 @@ static int run(crrm_backend *be, const char *kernel, uint32_t mode,
         be->counters.gemm_macs += macs;
     }
     *rejected = (int)(status & 1u);
+    sim_state *st = be->state;
+    if (st->profile)
+        return profile_row(st, kernel, mode, arg, busy, stalls, macs, hist, rd, wr);
     return 0;
 }
 
@@ -174,6 +220,8 @@ static void sim_close(crrm_backend *be)
 {
     sim_state *st = be->state;
     if (st) {
+        if (st->profile)
+            fclose(st->profile);
         crrm_sim_close(st->sim);
         free(st);
     }
@@ -245,7 +293,7 @@ crrm_backend *crrm_sim_backend_open(const crrm_backend_options *options)
     config.seed = options->seed;
     config.trace = options->trace;
     if (env_u64("CRRM_SIM_LATENCY", 16, &latency) ||
-        env_u64("CRRM_SIM_STALL", options->seed ? 25 : 0, &stall) ||
+        env_u64("CRRM_SIM_STALL", 0, &stall) ||
         env_u64("CRRM_SIM_CYCLE_LIMIT", 0, &limit) ||
         env_u64("CRRM_SIM_LOG", 0, &log))
         return NULL;
@@ -258,7 +306,23 @@ crrm_backend *crrm_sim_backend_open(const crrm_backend_options *options)
     config.stall_percent = (unsigned)stall;
     config.cycle_limit = limit;
     config.log = log != 0;
-    return crrm_sim_backend_open_config(&config);
+    crrm_backend *be = crrm_sim_backend_open_config(&config);
+    const char *profile = getenv("CRRM_SIM_PROFILE");
+    if (be && profile && *profile) {
+        sim_state *st = be->state;
+        st->profile = fopen(profile, "a");
+        if (!st->profile) {
+            crrm_error("sim backend: cannot open CRRM_SIM_PROFILE='%s' for "
+                       "appending; check the directory exists and is writable",
+                       profile);
+            sim_close(be);
+            return NULL;
+        }
+        if (fseek(st->profile, 0, SEEK_END) == 0 && ftell(st->profile) == 0)
+            fprintf(st->profile, "kernel,shape,p,q,busy_cycles,stall_cycles,macs,"
+                                 "hist_updates,rd_bytes,wr_bytes,pe_utilization\n");
+    }
+    return be;
 }
 
 void crrm_sim_backend_array(const crrm_backend *be, unsigned *p, unsigned *q)

@@ -10,9 +10,12 @@
 #include "crrm_sim.h"
 
 /* Opens the model with options->trace (FST path or NULL) and options->seed
- * (nonzero: random backpressure from that seed). The environment can set
- * CRRM_SIM_LATENCY (cycles, default 16), CRRM_SIM_STALL (percent, default 0,
- * or 25 with a seed), CRRM_SIM_CYCLE_LIMIT and CRRM_SIM_LOG=1. */
+ * (the seed of the random backpressure pattern). The environment can set
+ * CRRM_SIM_LATENCY (cycles, default 16), CRRM_SIM_STALL (percent of cycles
+ * a channel is held, default 0, so cycle counts show the design rather
+ * than a memory model's stalls), CRRM_SIM_CYCLE_LIMIT and CRRM_SIM_LOG=1.
+ * CRRM_SIM_PROFILE=FILE appends one CSV row per kernel run to FILE
+ * (columns in backend_sim.c). */
 crrm_backend *crrm_sim_backend_open(const crrm_backend_options *options);
 
 /* Opens the model with every knob of crrm_sim_config (tests). */

@@ -37,7 +37,7 @@ enum {
     OPT_RANK2, OPT_HIDDEN, OPT_BETA, OPT_BINS, OPT_LR, OPT_SEED, OPT_DENSE,
     OPT_SAVE, OPT_LOAD, OPT_JSON, OPT_LOG, OPT_OPTIMIZER, OPT_NO_COSINE,
     OPT_BACKENDS, OPT_PLATFORM, OPT_DEVICE, OPT_XCLBIN, OPT_TRACE, OPT_QUIET,
-    OPT_HELP,
+    OPT_NO_EVAL, OPT_HELP,
 };
 
 static const struct option long_options[] = {
@@ -66,6 +66,7 @@ static const struct option long_options[] = {
     {"xclbin", required_argument, NULL, OPT_XCLBIN},
     {"trace", required_argument, NULL, OPT_TRACE},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"no-eval", no_argument, NULL, OPT_NO_EVAL},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -113,7 +114,8 @@ static void usage_train_options(FILE *out)
             "  --json FILE      write a JSON summary of the run\n"
             "  --log FILE.csv   write one CSV row per step, and one per epoch\n"
             "                   with test metrics to FILE-epochs.csv\n"
-            "  --quiet          no per-epoch lines\n",
+            "  --quiet          no per-epoch lines\n"
+            "  --no-eval        skip the test-set evaluations (timing runs)\n",
             crrm_backend_names(), CRRM_DEFAULT_DATA_DIR,
             1u << CRRM_MAX_BINS_LOG2);
     fprintf(out,
@@ -208,6 +210,7 @@ static int parse_options(int argc, char **argv, command_options *o)
         case OPT_XCLBIN: o->device.xclbin = optarg; break;
         case OPT_TRACE: o->device.trace = optarg; break;
         case OPT_QUIET: t->quiet = 1; t->progress = 0; break;
+        case OPT_NO_EVAL: t->evaluate = 0; break;
         case 'h':
         case OPT_HELP: return 1;
         case ':':

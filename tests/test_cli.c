@@ -140,8 +140,9 @@ Test(cli, check_sw_sim_on_fashion_mnist, .timeout = 300)
     /* Three steps of the default model on real Fashion-MNIST batches: the
      * RTL under Verilator must match the software bit for bit. */
     char out[8192];
-    int code = run(CRRM " check --backends sw,sim --steps 3 --batch 64", out,
-                   sizeof out);
+    /* 25% random backpressure on every AXI channel, seeded by --seed. */
+    int code = run("CRRM_SIM_STALL=25 " CRRM " check --backends sw,sim "
+                   "--steps 3 --batch 64", out, sizeof out);
     cr_assert_eq(code, 0, "check sw,sim failed:\n%s", out);
     cr_assert_not_null(strstr(out, "PASS"), "check output:\n%s", out);
 }

@@ -330,6 +330,64 @@ Test(sim_axi, tile_crossing_with_backpressure, .timeout = 120)
     crrm_backend_close(be);
 }
 
+/* ---------------------------------------- ping-pong tile buffer hand-over */
+
+/* Slices alternate between the two halves of the A and B buffers while the
+ * feeder reads the other half. Odd and even slice counts per tile, several
+ * column tiles (the A slice kept for all of them when K fits one slice),
+ * transposed operands and heavy backpressure, so loads finish early or
+ * late against the compute. */
+Test(sim_pingpong, odd_and_even_slice_counts, .timeout = 120)
+{
+    rng_state = 81;
+    static const uint32_t shapes[][3] = {
+        {9, 7, 3 * 128},       /* 3 slices (TILE_K 128): halves 0, 1, 0 */
+        {5, 11, 2 * 128 + 1},  /* 3 slices, the last one element long */
+        {6, 5, 4 * 128},       /* 4 slices */
+        {4, 9, 5 * 128 + 3},   /* 6 slices */
+        {3, 260, 100},         /* 3 column tiles of one slice, A kept */
+        {70, 131, 300},        /* 2 row tiles x 2 column tiles x 2 slices */
+    };
+    for (unsigned stall = 0; stall <= 60; stall += 60) {
+        crrm_backend *be = open_sim(stall ? 23 : 3, stall, 5 + stall);
+        for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+            for (uint32_t t = 0; t < 4; t++)
+                cr_expect_eq(check_gemm(be, shapes[i][0], shapes[i][1], shapes[i][2],
+                                        t & 1, t >> 1, 7, 0), 0);
+        crrm_backend_close(be);
+    }
+}
+
+/* The fused kernel: X/V slices and U column tiles share the B halves; the
+ * next row tile's X loads while T U^T of this one computes. */
+Test(sim_pingpong, fused_hand_over, .timeout = 120)
+{
+    rng_state = 82;
+    for (unsigned stall = 0; stall <= 60; stall += 60) {
+        crrm_backend *be = open_sim(stall ? 17 : 2, stall, 9 + stall);
+        cr_expect_eq(check_fwd(be, 130, 3 * 128 + 5, 7, 300, 14, 5, 0), 0);
+        cr_expect_eq(check_fwd(be, 66, 512, 33, 129, 14, 5, 0), 0);
+        cr_expect_eq(check_fwd(be, 65, 9, 4, 1, 6, 2, 0), 0);
+        cr_expect_eq(check_fwd(be, 3, 300, 2, 0, 8, 0, 0), 0); /* no U tiles */
+        crrm_backend_close(be);
+    }
+}
+
+/* Back-to-back runs of different kernels: nothing of one run's ping-pong
+ * state (halves, open descriptors) leaks into the next. */
+Test(sim_pingpong, back_to_back_kernels)
+{
+    rng_state = 83;
+    crrm_backend *be = open_sim(6, 30, 3);
+    for (int i = 0; i < 3; i++) {
+        cr_expect_eq(check_gemm(be, 17, 9, 513, i & 1, 0, 6, 0), 0);
+        cr_expect_eq(check_fwd(be, 9, 257, 5, 11, 9, 3, 0), 0);
+        cr_expect_eq(check_hist(be, 30, 5, 4, 4, 12, 0, 0), 0);
+        cr_expect_eq(check_gemm(be, 1, 1, 1, 0, 0, 0, 0), 0);
+    }
+    crrm_backend_close(be);
+}
+
 /* --------------------------------------------- utilization at batch 128 */
 
 /* Prints MACs / (busy cycles * P * Q) of the two batch-128 shapes. */

@@ -4,6 +4,8 @@
 // A command writes `rows` rows of `count` contiguous elements; row r starts
 // at byte addr + r * stride. Elements are packed into 64-bit beats with
 // WSTRB covering only the bytes written, so neighbouring data survives.
+// The stream takes one element per cycle, or two 32-bit elements that fill
+// one beat (in_two), so int32 results can move at the full bus rate.
 //
 // | rule                                      | how it holds                  |
 // |-------------------------------------------|-------------------------------|
@@ -12,6 +14,9 @@
 // | W beats follow AW order, WLAST per burst  | burst lengths pass AW -> W in |
 // |                                           | a FIFO (AW waits when full)   |
 // | done means written                        | busy until every B arrived    |
+// | a pair (in_two) fills exactly one beat    | the producer sends a pair only|
+// |                                           | for 32-bit elements at byte 0 |
+// |                                           | of a beat, both in one row    |
 module crrm_axi_wr (
     input  logic        clk,
     input  logic        rst_n,
@@ -26,7 +31,8 @@ module crrm_axi_wr (
     output logic        stall,        // waiting on AW, W or B
     // element stream
     input  logic        in_valid,
-    input  logic [31:0] in_data,
+    input  logic [63:0] in_data,      // element 0 in bits 31:0, 1 in 63:32
+    input  logic        in_two,       // two 32-bit elements (see above)
     output logic        in_ready,
     // AXI4 write channels
     output logic [63:0] m_awaddr,
@@ -134,6 +140,7 @@ module crrm_axi_wr (
     logic        w_in_burst;
     logic [8:0]  w_burst_left;
     logic        send, take, row_done, beat_done;
+    logic [31:0] n_take;
     logic [2:0]  w_pos_next;
     logic [63:0] next_row_addr;
     logic [63:0] base_data, new_data;
@@ -148,8 +155,9 @@ module crrm_axi_wr (
 
     assign in_ready   = w_active && (!wb_full || send);
     assign take       = in_valid && in_ready;
-    assign w_pos_next = w_pos + (es_q ? 3'd4 : 3'd2);
-    assign row_done   = (w_left == 32'd1);
+    assign n_take     = in_two ? 32'd2 : 32'd1;
+    assign w_pos_next = w_pos + (in_two ? 3'd0 : (es_q ? 3'd4 : 3'd2));
+    assign row_done   = (w_left == n_take);
     assign beat_done  = (w_pos_next == 3'd0) || row_done;
     assign next_row_addr = w_row_addr + stride_q;
 
@@ -159,8 +167,11 @@ module crrm_axi_wr (
         base_strb = send ? 8'd0 : wb_strb;
         new_data  = base_data;
         new_strb  = base_strb;
-        if (es_q) begin
-            new_data[{w_pos[2], 5'b00000} +: 32] = in_data;
+        if (in_two) begin
+            new_data = in_data;
+            new_strb = 8'hFF;
+        end else if (es_q) begin
+            new_data[{w_pos[2], 5'b00000} +: 32] = in_data[31:0];
             new_strb[{w_pos[2], 2'b00} +: 4]     = 4'hF;
         end else begin
             new_data[{w_pos[2:1], 4'b0000} +: 16] = in_data[15:0];
@@ -198,7 +209,7 @@ module crrm_axi_wr (
                         w_active <= 1'b0;
                 end else begin
                     w_pos  <= w_pos_next;
-                    w_left <= w_left - 1;
+                    w_left <= w_left - n_take;
                 end
             end else if (send) begin
                 wb_full <= 1'b0;

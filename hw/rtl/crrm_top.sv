@@ -18,18 +18,22 @@
 // | P, Q       | systolic array rows x columns            | 4 x 4   | 4..32  |
 // | TILE_M     | output rows per tile (GEMM m, fused rows)| 64      | >= 2P  |
 // | TILE_N     | output cols per tile; also largest rank  | 128     | >= 2Q  |
-// | TILE_K     | reduction elements per tile slice        | 256     | >= 8   |
+// |            | (as TILE_K)                              |         |        |
+// | TILE_K     | reduction elements per tile slice        | 128     | >= 8   |
 // | HIST_BANKS | units histogrammed per pass, one bank each | 16    | 4..32  |
 // | HIST_CHUNK | samples buffered per pass                | 256     | >= 8   |
 //
 // Datapath: burst DMA (crrm_axi_rd, four elements per cycle) fills the
-// tile buffers A (TILE_M x TILE_K, P banks by row), B (TILE_N x TILE_K, Q
-// banks by row of op(B)^T) and, for the fused kernel, T (TILE_M x TILE_N,
-// P banks). The feeder walks the P x Q blocks of the output tile and streams
+// ping-pong tile buffers A (2 halves of TILE_M x TILE_K, P banks by row), B
+// (2 halves of TILE_N x TILE_K, Q banks by row of op(B)^T) and, for the
+// fused kernel, T (TILE_M x TILE_N, P banks). The load side of the
+// sequencer loads slice n+1 into one half while the compute side runs
+// slice n from the other; one descriptor per slice passes between them. The feeder walks the P x Q blocks of the output tile and streams
 // each block's reduction into the systolic array. Finished block sums are
 // added into one of two 48-bit accumulator banks (one word = one block).
 // The store unit rounds and saturates a finished tile from the other bank
-// and streams it to crrm_axi_wr while the next tile loads and computes.
+// and streams it to crrm_axi_wr (two int32 per cycle, one 64-bit beat)
+// while the next tile loads and computes.
 // The fused kernel stores its T tile both to memory and into the T buffer,
 // which is the A operand of the second product: T never leaves the chip
 // between the products.
@@ -39,8 +43,10 @@
 // | unit running          | may run at the same time          | waits for     |
 // |-----------------------|-----------------------------------|---------------|
 // | store of tile t       | loads and compute of tile t+1     | store of t-1  |
-// | compute (fused 2nd)   | store of Y                        | store of T    |
-// | loads                 | store                             | compute       |
+// | compute of slice n    | loads of later slices, a store    | its loads     |
+// | compute (fused 2nd)   | store of Y, loads                 | store of T    |
+// | load into a half      | compute from the other half       | the half's    |
+// |                       |                                   | descriptors   |
 //
 // Numeric contract (as hw/hls): 48-bit exact sums, then round (add
 // 2^(s-1), arithmetic shift right; s = 0 passes) and saturate once.
@@ -49,7 +55,7 @@ module crrm_top #(
     parameter int Q          = 4,
     parameter int TILE_M     = 64,
     parameter int TILE_N     = 128,
-    parameter int TILE_K     = 256,
+    parameter int TILE_K     = 128,
     parameter int HIST_BANKS = 16,
     parameter int HIST_CHUNK = 256
 ) (
@@ -209,7 +215,9 @@ module crrm_top #(
 
     logic        wr_go, wr_busy, wr_stall, wr_iv, wr_ir;
     logic [63:0] wr_addr, wr_stride;
-    logic [31:0] wr_rows, wr_count, wr_id;
+    logic [31:0] wr_rows, wr_count;
+    logic [63:0] wr_id;
+    logic        wr_two;
     logic        wr_es;
 
     crrm_axi_wr u_wr (
@@ -217,7 +225,7 @@ module crrm_top #(
         .cmd_valid(wr_go), .cmd_addr(wr_addr), .cmd_rows(wr_rows),
         .cmd_count(wr_count), .cmd_stride(wr_stride), .cmd_es(wr_es),
         .busy(wr_busy), .stall(wr_stall),
-        .in_valid(wr_iv), .in_data(wr_id), .in_ready(wr_ir),
+        .in_valid(wr_iv), .in_data(wr_id), .in_two(wr_two), .in_ready(wr_ir),
         .m_awaddr(m_axi_gmem_awaddr), .m_awlen(m_axi_gmem_awlen),
         .m_awsize(m_axi_gmem_awsize), .m_awburst(m_axi_gmem_awburst),
         .m_awvalid(m_axi_gmem_awvalid), .m_awready(m_axi_gmem_awready),
@@ -238,12 +246,15 @@ module crrm_top #(
     logic [31:0] ld_inner_n;     // elements per row of the stream
     logic [31:0] ld_outer, ld_grp;
     logic [31:0] ld_grp_m1;
+    logic        ld_ha, ld_hb;   // buffer halves the loads write
     assign ld_grp_m1 = (ld_inner_n - 1) >> 2;
 
     // ---------------------------------------------------------- tile buffers
     // Bank words hold four consecutive k (lane = k mod 4).
-    localparam int AA = LNBI + LTK - 2;   // A bank word address bits
-    localparam int BA = LNBJ + LTK - 2;   // B bank word address bits
+    // A and B are ping-pong buffers: the top address bit picks the half, so
+    // one half loads while the feeder reads the other.
+    localparam int AA = 1 + LNBI + LTK - 2;   // A bank word address bits
+    localparam int BA = 1 + LNBJ + LTK - 2;   // B bank word address bits
     localparam int TA = LNBI + LTN;       // T bank address bits
 
     logic [P*16-1:0] a_rd, t_rd;
@@ -267,7 +278,7 @@ module crrm_top #(
             logic [63:0]   wdata;
             always_comb begin
                 we    = 4'b0000;
-                waddr = {ld_outer[LTM-1:LP], ld_grp[LTK-3:0]};
+                waddr = {ld_ha, ld_outer[LTM-1:LP], ld_grp[LTK-3:0]};
                 wdata = rd_ed;
                 if (rd_ev && ld_target == LD_A) begin
                     if (!ld_swap) begin
@@ -275,7 +286,7 @@ module crrm_top #(
                             we = rd_em;
                     end else begin
                         // row 4g + (gi mod 4) lands in this bank
-                        waddr = {LNBI'(ld_grp >> (LP - 2)), ld_outer[LTK-1:2]};
+                        waddr = {ld_ha, LNBI'(ld_grp >> (LP - 2)), ld_outer[LTK-1:2]};
                         wdata = {4{rd_ed[(gi % 4)*16 +: 16]}};
                         if ((ld_grp & 32'(P / 4 - 1)) == 32'(gi / 4) && rd_em[gi % 4])
                             we[ld_outer[1:0]] = 1'b1;
@@ -303,14 +314,14 @@ module crrm_top #(
             logic [63:0]   wdata;
             always_comb begin
                 we    = 4'b0000;
-                waddr = {ld_outer[LTN-1:LQ], ld_grp[LTK-3:0]};
+                waddr = {ld_hb, ld_outer[LTN-1:LQ], ld_grp[LTK-3:0]};
                 wdata = rd_ed;
                 if (rd_ev && ld_target == LD_B) begin
                     if (!ld_swap) begin
                         if (ld_outer[LQ-1:0] == LQ'(gi))
                             we = rd_em;
                     end else begin
-                        waddr = {LNBJ'(ld_grp >> (LQ - 2)), ld_outer[LTK-1:2]};
+                        waddr = {ld_hb, LNBJ'(ld_grp >> (LQ - 2)), ld_outer[LTK-1:2]};
                         wdata = {4{rd_ed[(gi % 4)*16 +: 16]}};
                         if ((ld_grp & 32'(Q / 4 - 1)) == 32'(gi / 4) && rd_em[gi % 4])
                             we[ld_outer[1:0]] = 1'b1;
@@ -333,7 +344,7 @@ module crrm_top #(
     // ---------------------------------------------------------------- feeder
     // Walks blocks (bi, bj) of the output tile; each block streams L steps
     // (L = max(tk, LMIN), steps at or past tk are zero padding).
-    logic            cf_go, cf_run, cf_src_t, cf_first;
+    logic            cf_go, cf_run, cf_src_t, cf_first, cf_ha, cf_hb;
     logic [31:0]     cf_tk, cf_len, cf_kk;
     logic [LNBI-1:0] cf_bi, cf_nbi_m1;
     logic [LNBJ-1:0] cf_bj, cf_nbj_m1;
@@ -351,8 +362,8 @@ module crrm_top #(
                 cf_nvalid = cf_nvalid + cf_cols_v[15:0];
     end
 
-    assign a_raddr = {cf_bi, cf_kk[LTK-1:2]};
-    assign b_raddr = {cf_bj, cf_kk[LTK-1:2]};
+    assign a_raddr = {cf_ha, cf_bi, cf_kk[LTK-1:2]};
+    assign b_raddr = {cf_hb, cf_bj, cf_kk[LTK-1:2]};
 
     // Tags of blocks in flight in the array: {first slice, bi, bj}.
     localparam int TAGW = 1 + LNBI + LNBJ;
@@ -538,6 +549,16 @@ module crrm_top #(
     // ------------------------------------------------------------ store unit
     // Streams one tile (or one histogram row) to the write engine through a
     // 4-entry skid FIFO; a read is issued only when the FIFO has room for it.
+    // An int32 tile moves two elements per issue (one 64-bit beat) where
+    // the pair rule holds:
+    //
+    // | pair rule (st_pair)                 | why                            |
+    // |-------------------------------------|--------------------------------|
+    // | ST_ACC mode, 32-bit output (not T)  | T also goes to the T buffer,   |
+    // |                                     | one element per cycle          |
+    // | j + 1 < cols                        | both in the row                |
+    // | j mod Q != Q - 1                    | both in one accumulator word   |
+    // | byte (row start + 4 j) mod 8 == 0   | the pair fills one whole beat  |
     localparam logic [1:0] ST_ACC = 2'd0, ST_JOINT = 2'd1, ST_TOT = 2'd2;
     logic        st_go, st_run;
     logic [1:0]  st_mode;
@@ -545,11 +566,13 @@ module crrm_top #(
     logic [5:0]  st_shift;
     logic        st_sat16, st_to_t;
     logic [LHB-1:0] st_lane;
-    logic        s1_v, s1_c0;
+    logic        s1_v, s1_c0, s1_pair;
+    logic        st_pair;
+    logic [2:0]  st_rowpos;   // byte offset of the current row's start in a beat
     logic [31:0] s1_i, s1_j;
     logic [31:0] s1_tot;
     logic        sf_push, sf_pop;
-    logic [31:0] sf_data;
+    logic [64:0] sf_data;   // {pair, element 1, element 0}
     logic [2:0]  sf_count;
     logic        issue;
     logic [31:0] totals [64];
@@ -559,36 +582,52 @@ module crrm_top #(
     assign st_acc_addr = {st_i[LTM-1:LP], st_j[LTN-1:LQ]};
     assign h_rd_addr   = {st_i[3:0], st_j[5:1]};   // ST_JOINT: i = class, j = bin
 
-    // Round and saturate the selected accumulator lane.
-    logic signed [47:0] lane_val;
-    logic signed [48:0] rounded;
-    logic signed [48:0] bias;
-    logic [31:0]        sat_val;
+    assign st_pair = st_mode == ST_ACC && !st_sat16 && !st_to_t &&
+                     more(st_j, 32'd1, st_cols) && st_j[LQ-1:0] != LQ'(Q - 1) &&
+                     (st_rowpos + {st_j[0], 2'b00}) == 3'd0;
+
+    // Round (add 2^(s-1), shift right arithmetically) and saturate a sum.
+    function automatic logic [31:0] round_sat(input logic signed [47:0] v,
+                                              input logic [5:0] shift,
+                                              input logic sat16);
+        logic signed [48:0] b, r;
+        b = (shift == 6'd0) ? 49'sd0 : (49'sd1 <<< (shift - 6'd1));
+        r = (49'(v) + b) >>> shift;
+        if (sat16) begin
+            if (r > 49'sd32767)
+                round_sat = 32'h0000_7FFF;
+            else if (r < -49'sd32768)
+                round_sat = 32'hFFFF_8000;
+            else
+                round_sat = 32'(r);
+        end else begin
+            if (r > 49'sd2147483647)
+                round_sat = 32'h7FFF_FFFF;
+            else if (r < -49'sd2147483648)
+                round_sat = 32'h8000_0000;
+            else
+                round_sat = 32'(r);
+        end
+    endfunction
+
+    // Round and saturate the selected accumulator lanes: j and, for a
+    // pair, j + 1 (the same word, by the pair rule).
+    logic signed [47:0] lane_val, lane_val1;
+    logic [31:0]        sat_val, sat_val1;
+    logic [LQ-1:0]      s1_j1;
+    assign s1_j1 = s1_j[LQ-1:0] + 1'b1;
     always_comb begin
-        lane_val = '0;
-        for (int l = 0; l < PQ; l++)
+        lane_val  = '0;
+        lane_val1 = '0;
+        for (int l = 0; l < PQ; l++) begin
             if ({s1_i[LP-1:0], s1_j[LQ-1:0]} == (LP+LQ)'(l))
                 lane_val = acc_rd[l*48 +: 48];
-    end
-    assign bias     = (st_shift == 6'd0) ? 49'sd0 : (49'sd1 <<< (st_shift - 6'd1));
-    assign rounded  = (49'(lane_val) + bias) >>> st_shift;
-    always_comb begin
-        if (st_sat16) begin
-            if (rounded > 49'sd32767)
-                sat_val = 32'h0000_7FFF;
-            else if (rounded < -49'sd32768)
-                sat_val = 32'hFFFF_8000;
-            else
-                sat_val = 32'(rounded);
-        end else begin
-            if (rounded > 49'sd2147483647)
-                sat_val = 32'h7FFF_FFFF;
-            else if (rounded < -49'sd2147483648)
-                sat_val = 32'h8000_0000;
-            else
-                sat_val = 32'(rounded);
+            if ({s1_i[LP-1:0], s1_j1} == (LP+LQ)'(l))
+                lane_val1 = acc_rd[l*48 +: 48];
         end
     end
+    assign sat_val  = round_sat(lane_val, st_shift, st_sat16);
+    assign sat_val1 = round_sat(lane_val1, st_shift, st_sat16);
 
     logic [31:0] bank_val;
     always_comb begin
@@ -600,21 +639,22 @@ module crrm_top #(
 
     always_comb begin
         case (st_mode)
-            ST_ACC:   sf_data = sat_val;
-            ST_JOINT: sf_data = bank_val;
-            default:  sf_data = s1_tot;
+            ST_ACC:   sf_data = {s1_pair, sat_val1, sat_val};
+            ST_JOINT: sf_data = {33'd0, bank_val};
+            default:  sf_data = {33'd0, s1_tot};
         endcase
     end
     assign sf_push = s1_v;
     assign sf_pop  = wr_ir && sf_count != 0;
     assign wr_iv   = sf_count != 0;
 
-    logic [31:0] sf_head;
-    crrm_fifo #(.W(32), .DEPTH(4)) u_skid (
+    logic [64:0] sf_head;
+    crrm_fifo #(.W(65), .DEPTH(4)) u_skid (
         .clk(clk), .rst_n(rst_n), .push(sf_push), .push_data(sf_data),
         .pop(sf_pop), .head(sf_head), .count(sf_count)
     );
-    assign wr_id = sf_head;
+    assign wr_id  = sf_head[63:0];
+    assign wr_two = sf_head[64];
 
     // The fused kernel keeps each stored T element in the T buffer.
     assign t_we    = s1_v && st_mode == ST_ACC && st_to_t;
@@ -631,23 +671,26 @@ module crrm_top #(
         end else begin
             s1_v <= issue;
             if (st_go) begin
-                st_run <= (st_rows != 0) && (st_cols != 0);
-                st_i   <= 32'd0;
-                st_j   <= 32'd0;
+                st_run    <= (st_rows != 0) && (st_cols != 0);
+                st_i      <= 32'd0;
+                st_j      <= 32'd0;
+                st_rowpos <= wr_addr[2:0];
             end else if (issue) begin
-                if (st_j == st_cols - 1) begin
-                    st_j <= 32'd0;
-                    st_i <= st_i + 1;
+                if (st_j + (st_pair ? 32'd2 : 32'd1) == st_cols) begin
+                    st_j      <= 32'd0;
+                    st_i      <= st_i + 1;
+                    st_rowpos <= st_rowpos + wr_stride[2:0];
                     if (st_i == st_rows - 1)
                         st_run <= 1'b0;
                 end else begin
-                    st_j <= st_j + 1;
+                    st_j <= st_j + (st_pair ? 32'd2 : 32'd1);
                 end
             end
         end
         if (issue) begin
-            s1_i   <= st_i;
-            s1_j   <= st_j;
+            s1_i    <= st_i;
+            s1_j    <= st_j;
+            s1_pair <= st_pair;
             s1_c0  <= (st_i == 32'd0);
             s1_tot <= totals[st_j[5:0]];
         end
@@ -662,9 +705,9 @@ module crrm_top #(
     // ------------------------------------------------------------ sequencer
     typedef enum logic [5:0] {
         S_IDLE, S_CHECK,
-        S_G_ROW, S_G_COL, S_G_SLICE, S_G_LDA, S_G_LDB, S_G_COMP, S_G_STORE,
-        S_F_ROW, S_F_SLICE, S_F_LDX, S_F_LDV, S_F_COMP1, S_F_STORE_T,
-        S_F_OCOL, S_F_LDU, S_F_COMP2, S_F_STORE_Y, S_F_NEXT,
+        S_G_ROW, S_G_COL, S_G_SLICE, S_G_LDA, S_G_LDB, S_G_PUSH,
+        S_F_ROW, S_F_SLICE, S_F_LDX, S_F_LDV, S_F_PUSH1,
+        S_F_OCOL, S_F_LDU, S_F_PUSH2, S_F_NEXT,
         S_H_GROUP, S_H_CLEAR, S_H_CHUNK, S_H_LDL, S_H_LDT, S_H_REPLAY,
         S_H_JOINT, S_H_TOT,
         S_DONE
@@ -688,29 +731,115 @@ module crrm_top #(
     assign frac_w   = 5'(a4[4:0] + 5'd1 - a3[4:0]);
     assign rows_w   = {32'd0, a0} << frac_w;
     assign bad_gemm = a2 > MAX_K || a5 > MAX_SHIFT;
-    assign bad_fwd  = a1 > MAX_K || a2 > 32'd128 || a2 > 32'(TILE_N) ||
+    // U^T tiles (K = rank) go through the B buffer, so rank <= TILE_K too.
+    assign bad_fwd  = a1 > MAX_K || a2 > 32'd128 || a2 > 32'(TILE_N) || a2 > 32'(TILE_K) ||
                       a4 > MAX_SHIFT || a5 > MAX_SHIFT;
     assign bad_hist = a1 > 32'd1024 || a2 > 32'd16 || a2 == 0 || a3 > 32'd6 ||
                       a4 > 32'd15 || a3 > a4 || rows_w[63:32] != 32'd0;
+
+    // ---------------------------------------------- slice descriptors
+    // The load side (the sequencer above) pushes one descriptor per loaded
+    // slice; the compute side pops it when the feeder and the array are
+    // done with it, then starts the tile's store if the descriptor says so.
+    //
+    // a_use[h], b_use[h]: open descriptors (queued or computing) that read
+    // half h of the A or B buffer.
+    //
+    // | invariant                                  | why it holds          |
+    // |--------------------------------------------|-----------------------|
+    // | a load never writes a half that an open    | a load starts only at |
+    // | descriptor reads                           | a_use/b_use[half] == 0|
+    // | ds_count <= 2 (the FIFO never overflows)   | every descriptor reads|
+    // |                                            | a B half; the 3rd     |
+    // |                                            | waits for the 1st's   |
+    // | a T store ends before the next compute of  | C_COMP waits on       |
+    // | T U^T starts (T buffer complete)           | st_busy && st_to_t    |
+    // | a tile's store reads only finished sums    | C_WAIT waits !cf_busy |
+    localparam logic [1:0] SK_NONE = 2'd0, SK_C = 2'd1, SK_T = 2'd2, SK_Y = 2'd3;
+    localparam int DW = 1 + 2 + 1 + 1 + 1 + 32 + 32 + 32 + 64;
+    logic          ds_push, ds_pop;
+    logic [DW-1:0] ds_in, ds_head;
+    logic [1:0]    ds_count;
+    logic          desc_ha, desc_hb;   // halves of the last A and B loads
+    logic [1:0]    a_use [2];
+    logic [1:0]    b_use [2];
+    logic          last_k;
+
+    // fields of ds_head
+    logic          dh_src_t, dh_first, dh_ha, dh_hb;
+    logic [1:0]    dh_store;
+    logic [31:0]   dh_tm, dh_tn, dh_tk;
+    logic [63:0]   dh_waddr;
+    assign {dh_src_t, dh_store, dh_first, dh_ha, dh_hb, dh_tm, dh_tn, dh_tk, dh_waddr} = ds_head;
+
+    assign ds_push = state == S_G_PUSH || state == S_F_PUSH1 || state == S_F_PUSH2;
+    assign last_k  = !more(k0, TILE_K, (state == S_G_PUSH) ? a2 : a1);
+    always_comb begin
+        case (state)
+            S_G_PUSH:  ds_in = {1'b0, last_k ? SK_C : SK_NONE, k0 == 32'd0, desc_ha, desc_hb,
+                                tm, tn, tk, p2 + off_c + {30'd0, j0, 2'b00}};
+            S_F_PUSH1: ds_in = {1'b0, last_k ? SK_T : SK_NONE, k0 == 32'd0, desc_ha, desc_hb,
+                                tm, a2, tk, p3 + off_c};
+            default:   ds_in = {1'b1, SK_Y, 1'b1, desc_ha, desc_hb,
+                                tm, tn, a2, p4 + off_d + {30'd0, j0, 2'b00}};
+        endcase
+    end
+
+    crrm_fifo #(.W(DW), .DEPTH(2)) u_desc (
+        .clk(clk), .rst_n(rst_n), .push(ds_push), .push_data(ds_in),
+        .pop(ds_pop), .head(ds_head), .count(ds_count)
+    );
+
+    // Compute side: C_COMP sets up the feeder, C_GO starts it, C_WAIT waits
+    // for the array to drain, C_STORE waits for the previous store, C_SGO
+    // starts this tile's store.
+    typedef enum logic [2:0] {C_IDLE, C_COMP, C_GO, C_WAIT, C_STORE, C_SGO} cs_state_t;
+    cs_state_t   cs_state;
+    logic [1:0]  cs_store;
+    logic [31:0] cs_tm, cs_tn;
+    logic [63:0] cs_waddr;
+    assign ds_pop = cs_state == C_WAIT && !cf_busy;
+
+    // half_use: +1 when a descriptor that reads the half is pushed, -1 when
+    // it is popped (the fused T U^T descriptors read T, not A).
+    always_ff @(posedge clk) begin
+        if (!rst_n) begin
+            for (int h = 0; h < 2; h++) begin
+                a_use[h] <= 2'd0;
+                b_use[h] <= 2'd0;
+            end
+        end else begin
+            for (int h = 0; h < 2; h++) begin
+                a_use[h] <= a_use[h]
+                    + {1'b0, ds_push && !ds_in[DW-1] && ds_in[DW-5] == 1'(h)}
+                    - {1'b0, ds_pop && !dh_src_t && dh_ha == 1'(h)};
+                b_use[h] <= b_use[h]
+                    + {1'b0, ds_push && ds_in[DW-6] == 1'(h)}
+                    - {1'b0, ds_pop && dh_hb == 1'(h)};
+            end
+        end
+    end
 
     // Unit start pulses come from phase 1 of the matching state.
     assign rd_go = phase == 2'd1 && (state == S_G_LDA || state == S_G_LDB ||
                    state == S_F_LDX || state == S_F_LDV || state == S_F_LDU ||
                    state == S_H_LDL || state == S_H_LDT);
-    assign cf_go = phase == 2'd1 && (state == S_G_COMP || state == S_F_COMP1 || state == S_F_COMP2);
-    assign st_go = phase == 2'd1 && (state == S_G_STORE || state == S_F_STORE_T ||
-                   state == S_F_STORE_Y || state == S_H_JOINT || state == S_H_TOT);
+    assign cf_go = cs_state == C_GO;
+    assign st_go = (phase == 2'd1 && (state == S_H_JOINT || state == S_H_TOT)) ||
+                   cs_state == C_SGO;
     assign wr_go = st_go;
     assign hr_go = phase == 2'd1 && state == S_H_REPLAY;
     assign t_raddr = {cf_bi, cf_kk[LTN-1:0]};
 
     logic unit_idle;
-    assign unit_idle = !rd_busy && !cf_busy && !st_busy && !hr_run && !hr_v;
+    assign unit_idle = !rd_busy && !cf_busy && !st_busy && !hr_run && !hr_v &&
+                       cs_state == C_IDLE && ds_count == 2'd0;
 
     // sequencer: the loop nests of the three kernels.
     always_ff @(posedge clk) begin
         if (!rst_n) begin
             state      <= S_IDLE;
+            cs_state   <= C_IDLE;
             phase      <= 2'd0;
             done_pulse <= 1'b0;
             rejected   <= 1'b0;
@@ -740,6 +869,8 @@ module crrm_top #(
 
             S_CHECK: begin
                 acc_sel <= 1'b0;
+                ld_ha   <= 1'b0;
+                ld_hb   <= 1'b0;
                 i0 <= 32'd0;
                 off_a <= 64'd0;
                 off_c <= 64'd0;
@@ -750,7 +881,6 @@ module crrm_top #(
                     2'd0: begin   // gemm: a0 m, a1 n, a2 k, a3 ta, a4 tb, a5 shift
                         reject <= bad_gemm;
                         state  <= (bad_gemm || a0 == 0 || a1 == 0) ? S_DONE : S_G_ROW;
-                        st_shift <= a5[5:0];
                     end
                     2'd1: begin   // fused: a0 rows, a1 in, a2 rank, a3 outs
                         reject <= bad_fwd;
@@ -796,7 +926,9 @@ module crrm_top #(
                 state <= (j0 != 0 && !more(32'd0, TILE_K, a2)) ? S_G_LDB : S_G_LDA;
             end
             S_G_LDA:
-                if (phase == 2'd0) begin
+                // Ping-pong rule: a load waits until no open descriptor
+                // reads the half it writes.
+                if (phase == 2'd0 && a_use[ld_ha] == 2'd0) begin
                     ld_target <= LD_A;
                     ld_swap   <= a3[0];
                     rd_es     <= 1'b1;
@@ -815,11 +947,13 @@ module crrm_top #(
                     end
                     phase <= 2'd1;
                 end else if (phase == 2'd2 && !rd_busy) begin
-                    phase <= 2'd0;
-                    state <= S_G_LDB;
+                    phase   <= 2'd0;
+                    desc_ha <= ld_ha;
+                    ld_ha   <= !ld_ha;
+                    state   <= S_G_LDB;
                 end
             S_G_LDB:
-                if (phase == 2'd0) begin
+                if (phase == 2'd0 && b_use[ld_hb] == 2'd0) begin
                     ld_target <= LD_B;
                     ld_swap   <= !a4[0];
                     rd_es     <= 1'b1;
@@ -838,41 +972,18 @@ module crrm_top #(
                     end
                     phase <= 2'd1;
                 end else if (phase == 2'd2 && !rd_busy) begin
-                    phase <= 2'd0;
-                    state <= S_G_COMP;
+                    phase   <= 2'd0;
+                    desc_hb <= ld_hb;
+                    ld_hb   <= !ld_hb;
+                    state   <= S_G_PUSH;
                 end
-            S_G_COMP:
-                if (phase == 2'd0) begin
-                    cf_tm    <= tm;
-                    cf_tn    <= tn;
-                    cf_tk    <= tk;
-                    cf_first <= (k0 == 32'd0);
-                    cf_src_t <= 1'b0;
-                    phase    <= 2'd1;
-                end else if (phase == 2'd2 && !cf_busy) begin
-                    phase <= 2'd0;
-                    k0    <= k0 + TILE_K;
-                    off_d <= off_d + ({32'd0, a0} << (LTK + 1));
-                    off_e <= off_e + ({32'd0, a1} << (LTK + 1));
-                    state <= more(k0, TILE_K, a2) ? S_G_SLICE : S_G_STORE;
-                end
-            S_G_STORE:
-                if (phase == 2'd0 && !st_busy) begin
-                    st_bank   <= acc_sel;
-                    acc_sel   <= !acc_sel;
-                    st_mode   <= ST_ACC;
-                    st_rows   <= tm;
-                    st_cols   <= tn;
-                    st_sat16  <= 1'b0;
-                    st_to_t   <= 1'b0;
-                    wr_addr   <= p2 + off_c + {30'd0, j0, 2'b00};
-                    wr_rows   <= tm;
-                    wr_count  <= tn;
-                    wr_stride <= {30'd0, a1, 2'b00};
-                    wr_es     <= 1'b1;
-                    phase     <= 2'd1;
-                end else if (phase == 2'd2) begin   // the store runs on
-                    phase <= 2'd0;
+            S_G_PUSH: begin   // ds_push: the slice goes to the compute side
+                k0    <= k0 + TILE_K;
+                off_d <= off_d + ({32'd0, a0} << (LTK + 1));
+                off_e <= off_e + ({32'd0, a1} << (LTK + 1));
+                if (more(k0, TILE_K, a2)) begin
+                    state <= S_G_SLICE;
+                end else begin
                     j0    <= j0 + TILE_N;
                     off_b <= off_b + ({32'd0, a2} << (LTN + 1));
                     if (more(j0, TILE_N, a1)) begin
@@ -884,6 +995,7 @@ module crrm_top #(
                         state <= more(i0, TILE_M, a0) ? S_G_ROW : S_DONE;
                     end
                 end
+            end
 
             // --------------------------------------------------------- fused
             // off_a: n0*in*2 | off_c: n0*rank*2 | off_d: n0*outs*4
@@ -897,8 +1009,8 @@ module crrm_top #(
                 tk    <= min32(TILE_K, a1 - k0);
                 state <= S_F_LDX;
             end
-            S_F_LDX:
-                if (phase == 2'd0) begin
+            S_F_LDX:   // ping-pong rule as S_G_LDA
+                if (phase == 2'd0 && a_use[ld_ha] == 2'd0) begin
                     ld_target  <= LD_A;
                     ld_swap    <= 1'b0;
                     rd_es      <= 1'b1;
@@ -909,11 +1021,13 @@ module crrm_top #(
                     rd_stride  <= {31'd0, a1, 1'b0};
                     phase      <= 2'd1;
                 end else if (phase == 2'd2 && !rd_busy) begin
-                    phase <= 2'd0;
-                    state <= S_F_LDV;
+                    phase   <= 2'd0;
+                    desc_ha <= ld_ha;
+                    ld_ha   <= !ld_ha;
+                    state   <= S_F_LDV;
                 end
             S_F_LDV:
-                if (phase == 2'd0) begin
+                if (phase == 2'd0 && b_use[ld_hb] == 2'd0) begin
                     ld_target  <= LD_B;
                     ld_swap    <= 1'b0;
                     rd_es      <= 1'b1;
@@ -924,50 +1038,27 @@ module crrm_top #(
                     rd_stride  <= {31'd0, a1, 1'b0};
                     phase      <= 2'd1;
                 end else if (phase == 2'd2 && !rd_busy) begin
-                    phase <= 2'd0;
-                    state <= S_F_COMP1;
+                    phase   <= 2'd0;
+                    desc_hb <= ld_hb;
+                    ld_hb   <= !ld_hb;
+                    state   <= S_F_PUSH1;
                 end
-            S_F_COMP1:
-                if (phase == 2'd0) begin
-                    cf_tm    <= tm;
-                    cf_tn    <= a2;
-                    cf_tk    <= tk;
-                    cf_first <= (k0 == 32'd0);
-                    cf_src_t <= 1'b0;
-                    phase    <= 2'd1;
-                end else if (phase == 2'd2 && !cf_busy) begin
-                    phase <= 2'd0;
-                    k0    <= k0 + TILE_K;
-                    state <= more(k0, TILE_K, a1) ? S_F_SLICE : S_F_STORE_T;
-                end
-            S_F_STORE_T:
-                if (phase == 2'd0 && !st_busy) begin
-                    st_bank   <= acc_sel;
-                    acc_sel   <= !acc_sel;
-                    st_mode   <= ST_ACC;
-                    st_rows   <= tm;
-                    st_cols   <= a2;
-                    st_shift  <= a4[5:0];
-                    st_sat16  <= 1'b1;
-                    st_to_t   <= 1'b1;
-                    wr_addr   <= p3 + off_c;
-                    wr_rows   <= tm;
-                    wr_count  <= a2;
-                    wr_stride <= {31'd0, a2, 1'b0};
-                    wr_es     <= 1'b0;
-                    phase     <= 2'd1;
-                end else if (phase == 2'd2) begin   // the store runs on
-                    phase <= 2'd0;
+            S_F_PUSH1: begin   // ds_push: a slice of X V^T
+                k0 <= k0 + TILE_K;
+                if (more(k0, TILE_K, a1)) begin
+                    state <= S_F_SLICE;
+                end else begin
                     j0    <= 32'd0;
                     off_e <= 64'd0;
                     state <= (a3 == 0) ? S_F_NEXT : S_F_OCOL;
                 end
+            end
             S_F_OCOL: begin
                 tn    <= min32(TILE_N, a3 - j0);
                 state <= S_F_LDU;
             end
             S_F_LDU:
-                if (phase == 2'd0) begin
+                if (phase == 2'd0 && b_use[ld_hb] == 2'd0) begin
                     ld_target  <= LD_B;
                     ld_swap    <= 1'b0;
                     rd_es      <= 1'b1;
@@ -978,44 +1069,16 @@ module crrm_top #(
                     rd_stride  <= {31'd0, a2, 1'b0};
                     phase      <= 2'd1;
                 end else if (phase == 2'd2 && !rd_busy) begin
-                    phase <= 2'd0;
-                    state <= S_F_COMP2;
+                    phase   <= 2'd0;
+                    desc_hb <= ld_hb;
+                    ld_hb   <= !ld_hb;
+                    state   <= S_F_PUSH2;
                 end
-            S_F_COMP2:
-                // The T buffer is complete once the T store is done.
-                if (phase == 2'd0 && !(st_busy && st_to_t)) begin
-                    cf_tm    <= tm;
-                    cf_tn    <= tn;
-                    cf_tk    <= a2;
-                    cf_first <= 1'b1;
-                    cf_src_t <= 1'b1;
-                    phase    <= 2'd1;
-                end else if (phase == 2'd2 && !cf_busy) begin
-                    phase <= 2'd0;
-                    state <= S_F_STORE_Y;
-                end
-            S_F_STORE_Y:
-                if (phase == 2'd0 && !st_busy) begin
-                    st_bank   <= acc_sel;
-                    acc_sel   <= !acc_sel;
-                    st_mode   <= ST_ACC;
-                    st_rows   <= tm;
-                    st_cols   <= tn;
-                    st_shift  <= a5[5:0];
-                    st_sat16  <= 1'b0;
-                    st_to_t   <= 1'b0;
-                    wr_addr   <= p4 + off_d + {30'd0, j0, 2'b00};
-                    wr_rows   <= tm;
-                    wr_count  <= tn;
-                    wr_stride <= {30'd0, a3, 2'b00};
-                    wr_es     <= 1'b1;
-                    phase     <= 2'd1;
-                end else if (phase == 2'd2) begin   // the store runs on
-                    phase <= 2'd0;
-                    j0    <= j0 + TILE_N;
-                    off_e <= off_e + ({32'd0, a2} << (LTN + 1));
-                    state <= more(j0, TILE_N, a3) ? S_F_OCOL : S_F_NEXT;
-                end
+            S_F_PUSH2: begin   // ds_push: a column tile of T U^T
+                j0    <= j0 + TILE_N;
+                off_e <= off_e + ({32'd0, a2} << (LTN + 1));
+                state <= more(j0, TILE_N, a3) ? S_F_OCOL : S_F_NEXT;
+            end
             S_F_NEXT: begin
                 i0    <= i0 + TILE_M;
                 off_a <= off_a + ({32'd0, a1} << (LTM + 1));
@@ -1139,6 +1202,58 @@ module crrm_top #(
                     state      <= S_IDLE;
                 end
             end
+            endcase
+
+            // compute_side: one descriptor at a time.
+            case (cs_state)
+            C_IDLE:
+                if (ds_count != 2'd0)
+                    cs_state <= C_COMP;
+            C_COMP:
+                // T U^T reads the T buffer: its store must be over.
+                if (!dh_src_t || !(st_busy && st_to_t)) begin
+                    cf_tm    <= dh_tm;
+                    cf_tn    <= dh_tn;
+                    cf_tk    <= dh_tk;
+                    cf_first <= dh_first;
+                    cf_src_t <= dh_src_t;
+                    cf_ha    <= dh_ha;
+                    cf_hb    <= dh_hb;
+                    cs_state <= C_GO;
+                end
+            C_GO:
+                cs_state <= C_WAIT;
+            C_WAIT:
+                if (!cf_busy) begin   // ds_pop
+                    cs_store <= dh_store;
+                    cs_tm    <= dh_tm;
+                    cs_tn    <= dh_tn;
+                    cs_waddr <= dh_waddr;
+                    cs_state <= (dh_store == SK_NONE) ? C_IDLE : C_STORE;
+                end
+            C_STORE:
+                if (!st_busy) begin
+                    st_bank   <= acc_sel;
+                    acc_sel   <= !acc_sel;
+                    st_mode   <= ST_ACC;
+                    st_rows   <= cs_tm;
+                    st_cols   <= cs_tn;
+                    st_shift  <= (cs_store == SK_T) ? a4[5:0] : a5[5:0];
+                    st_sat16  <= cs_store == SK_T;
+                    st_to_t   <= cs_store == SK_T;
+                    wr_addr   <= cs_waddr;
+                    wr_rows   <= cs_tm;
+                    wr_count  <= cs_tn;
+                    case (cs_store)
+                        SK_C:    wr_stride <= {30'd0, a1, 2'b00};
+                        SK_T:    wr_stride <= {31'd0, a2, 1'b0};
+                        default: wr_stride <= {30'd0, a3, 2'b00};
+                    endcase
+                    wr_es     <= cs_store != SK_T;
+                    cs_state  <= C_SGO;
+                end
+            default:   // C_SGO: st_go, the store runs on
+                cs_state <= C_IDLE;
             endcase
         end
     end
