@@ -244,8 +244,8 @@ static int check_image_header(const char *path, const uint8_t *header,
     *rows = load_be32(header + 8);
     *cols = load_be32(header + 12);
     if (*count == 0)
-        return crrm_error("%s: image count is 0; an IDX image file for "
-                          "training must contain at least one image", path);
+        return crrm_error("%s: image count is 0; a training or test set "
+                          "needs at least one image", path);
     if (*rows == 0 || *cols == 0 || *rows > IDX_MAX_SIDE ||
         *cols > IDX_MAX_SIDE)
         return crrm_error("%s: invalid image size %ux%u (rows x cols); each "
