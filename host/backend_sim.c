@@ -18,6 +18,7 @@
  * | hist_updates   | HIST_UPD: histogram bank updates                     |
  * | rd_bytes, wr_bytes | bytes moved on the AXI4 master port              |
  * | pe_utilization | macs / (busy_cycles * p * q), 0 for mi_hist          |
+ * | beat_bytes     | bytes per AXI4 data beat (DATA_W / 8, from CONFIG)   |
  */
 #ifdef CRRM_HAVE_SIM
 
@@ -33,6 +34,7 @@
 typedef struct sim_state {
     crrm_sim *sim;
     unsigned p, q;
+    unsigned beat_bytes; /* CONFIG bits 23:16 */
     FILE *profile; /* CRRM_SIM_PROFILE, or NULL */
 } sim_state;
 
@@ -96,9 +98,9 @@ static int profile_row(sim_state *st, const char *kernel, uint32_t mode,
     double util = busy ? (double)macs / ((double)busy * st->p * st->q) : 0.0;
     if (fprintf(st->profile,
                 "%s,%s,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-                ",%" PRIu64 ",%" PRIu64 ",%.4f\n",
+                ",%" PRIu64 ",%" PRIu64 ",%.4f,%u\n",
                 kernel, shape, st->p, st->q, busy, stalls, macs, hist, rd, wr,
-                util) < 0 || fflush(st->profile) != 0)
+                util, st->beat_bytes) < 0 || fflush(st->profile) != 0)
         return crrm_error("sim backend: cannot write the CRRM_SIM_PROFILE file; "
                           "check the disk is not full");
     return 0;
@@ -263,6 +265,7 @@ crrm_backend *crrm_sim_backend_open_config(const crrm_sim_config *config)
     }
     st->p = cfg & 0xFFu;
     st->q = (cfg >> 8) & 0xFFu;
+    st->beat_bytes = (cfg >> 16) & 0xFFu;
     be->array_rows = st->p;
     be->array_cols = st->q;
     be->ops = &sim_ops;
@@ -320,7 +323,7 @@ crrm_backend *crrm_sim_backend_open(const crrm_backend_options *options)
         }
         if (fseek(st->profile, 0, SEEK_END) == 0 && ftell(st->profile) == 0)
             fprintf(st->profile, "kernel,shape,p,q,busy_cycles,stall_cycles,macs,"
-                                 "hist_updates,rd_bytes,wr_bytes,pe_utilization\n");
+                                 "hist_updates,rd_bytes,wr_bytes,pe_utilization,beat_bytes\n");
     }
     return be;
 }
@@ -330,6 +333,12 @@ void crrm_sim_backend_array(const crrm_backend *be, unsigned *p, unsigned *q)
     const sim_state *st = be->state;
     *p = st->p;
     *q = st->q;
+}
+
+unsigned crrm_sim_backend_beat_bytes(const crrm_backend *be)
+{
+    const sim_state *st = be->state;
+    return st->beat_bytes;
 }
 
 #else

@@ -24,4 +24,8 @@ crrm_backend *crrm_sim_backend_open_config(const crrm_sim_config *config);
 /* Systolic array size of the model, read from its CONFIG register. */
 void crrm_sim_backend_array(const crrm_backend *be, unsigned *p, unsigned *q);
 
+/* Returns the bytes per AXI4 data beat of the model (DATA_W / 8), read
+ * from its CONFIG register. */
+unsigned crrm_sim_backend_beat_bytes(const crrm_backend *be);
+
 #endif

@@ -2,7 +2,7 @@
 # bench-sim.sh - simulation benchmark of the RTL accelerator (sim backend).
 # It builds the Verilator model at each systolic array size and trains a few
 # steps of the default low-rank model on Fashion-MNIST at batch 128 with
-# CRRM_SIM_PROFILE set. It prints Markdown for docs/benchmarks-sim.md:
+# CRRM_SIM_PROFILE set. It prints Markdown for docs/benchmarks.md:
 # cycles per training step, PE utilization of every kernel call of a step,
 # of the GEMM phases and of the whole step, and simulated cycles per wall
 # second.
@@ -15,11 +15,10 @@
 # |          |         | the per-call table: it calibrates the T shifts)  |
 # | SIZES    | "8 16"  | array sizes N (an N x N array each)              |
 #
-# Each size is built with `make SIM_P=N SIM_Q=N build/crrm` and copied to
+# Each size is built with `make SIM_P=N SIM_Q=N build/crrm` (the model's
+# AXI4 data width is SIM_DATA_W, default 256 bits) and copied to
 # build/crrm-simNxN. build/crrm is relinked with the default model at the
-# end. `crrm train` evaluates the test set and 10,000 training samples after
-# the last step. That evaluation adds to the wall time of a run, but not to
-# the step figures.
+# end. The runs pass --no-eval, so the wall time is the training steps only.
 set -eu
 # crrm passes --seed (default 1) to the sim backend, which then holds the
 # AXI channels 25 % of the time at random; measure without that by default.
@@ -36,7 +35,7 @@ field() {
 # build_size: builds the model of one size and keeps it as build/crrm-simNxN.
 for n in $sizes; do
     rm -f build/crrm
-    make -j2 SIM_P="$n" SIM_Q="$n" build/crrm >"$out/build-$n.log" 2>&1 || {
+    make -j2 SIM_P="$n" SIM_Q="$n" SIM_DATA_W="${SIM_DATA_W:-256}" build/crrm >"$out/build-$n.log" 2>&1 || {
         echo "bench-sim: building the ${n}x${n} model failed; the end of its log follows:" >&2
         tail -20 "$out/build-$n.log" >&2
         exit 1
@@ -50,17 +49,17 @@ make -j2 build/crrm >"$out/build-default.log" 2>&1 || {
 }
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
-echo "memory model: latency ${CRRM_SIM_LATENCY:-16} cycles, backpressure $CRRM_SIM_STALL %"
+echo "memory model: latency ${CRRM_SIM_LATENCY:-16} cycles, backpressure $CRRM_SIM_STALL %, AXI4 data ${SIM_DATA_W:-256} bits"
 echo
 
 for n in $sizes; do
     bin="build/crrm-sim${n}x${n}"
     json="$out/$n.json"
     prof="$out/$n.csv"
-    cmd="CRRM_SIM_STALL=$CRRM_SIM_STALL CRRM_SIM_PROFILE=$prof $bin train --backend sim --steps $steps --epochs 1 --batch 128 --quiet --json $json"
+    cmd="CRRM_SIM_STALL=$CRRM_SIM_STALL CRRM_SIM_PROFILE=$prof $bin train --backend sim --steps $steps --epochs 1 --batch 128 --no-eval --quiet --json $json"
     start=$(date +%s)
     CRRM_SIM_PROFILE="$prof" "$bin" train --backend sim --steps "$steps" --epochs 1 \
-        --batch 128 --quiet --json "$json" >"$out/$n.log" 2>&1 || {
+        --batch 128 --no-eval --quiet --json "$json" >"$out/$n.log" 2>&1 || {
         echo "bench-sim: the ${n}x${n} training run failed; its output follows:" >&2
         cat "$out/$n.log" >&2
         exit 1
@@ -68,13 +67,14 @@ for n in $sizes; do
     end=$(date +%s)
     echo "### ${n} x ${n} array"
     echo
-    echo "command: \`$cmd\` ($((end - start)) s wall, with the final evaluation)"
+    echo "command: \`$cmd\` ($((end - start)) s wall)"
     echo
     # profile_table: splits the profile into steps, drops step 1 and
     # averages the others call by call. A step starts at the forward pass of
     # layer 1 and contains GEMMs, which evaluation chunks do not. The last
     # three columns are lower bounds on busy cycles: MACs / (P x Q) for the
-    # array, R beats and W beats for the 64-bit port (one beat per cycle).
+    # array, R beats and W beats of the AXI4 port (one beat per cycle each;
+    # bytes per beat from the profile's beat_bytes column).
     awk -F, -v pq="$((n * n))" -v step_s="$(field "$json" step_seconds)" \
         -v json_cps="$(field "$json" cycles_per_step)" '
     NR == 1 { next }
@@ -86,7 +86,7 @@ for n in $sizes; do
         c = ++calls[step]
         kind[step, c] = $1; shape[step, c] = $2
         busy[step, c] = $5; stall[step, c] = $6; macs[step, c] = $7
-        rd[step, c] = $9; wr[step, c] = $10
+        rd[step, c] = $9; wr[step, c] = $10; bb = $12
         if ($1 == "gemm") has_gemm[step] = 1
     }
     END {
@@ -119,7 +119,7 @@ for n in $sizes; do
             if (k != "mi_hist") { gemm_busy += b; gemm_macs += m }
             printf "| %s | %s %s | %.0f | %.0f | %.0f | %.1f %% | %.0f | %.0f | %.0f |\n", name, k, s,
                    b, stall_sum[c] / used, m, 100 * m / (b * pq), m / pq,
-                   rd_sum[c] / used / 8, wr_sum[c] / used / 8
+                   rd_sum[c] / used / bb, wr_sum[c] / used / bb
         }
         printf "| **GEMM phases** (gemm + lowrank_fwd) | | %.0f | | %.0f | **%.1f %%** | | | |\n",
                gemm_busy, gemm_macs, 100 * gemm_macs / (gemm_busy * pq)

@@ -14,10 +14,20 @@
 // | B       | bvalid       | as R                                        |
 //
 // A read burst's first beat and a write burst's response become available
-// `latency` cycles after the AR handshake or the last W beat. The model
-// checks the AXI rules the RTL promises (INCR, 8-byte beats, no 4 KiB
-// crossing, WLAST on the last beat, addresses inside device memory) and
-// fails the run on the first broken one.
+// `latency` cycles after the AR handshake or the last W beat. The data path
+// is as wide as the model's m_axi_gmem_rdata/wdata ports (DATA_W of the RTL:
+// 64, 128, 256 or 512 bits, so 8 to 64 bytes per beat, found from the port
+// type at compile time). The model checks the AXI rules the RTL promises
+// and fails the run on the first broken one:
+//
+// | rule checked                          | on                              |
+// |---------------------------------------|---------------------------------|
+// | INCR bursts of full-width beats       | every AR and AW (ARSIZE/AWSIZE) |
+// | burst address aligned to the beat     | every AR and AW                 |
+// | a burst never crosses 4 KiB           | every AR and AW                 |
+// | a burst never exceeds 256 beats       | every AR and AW                 |
+// | the burst lies inside device memory   | every AR and AW                 |
+// | WLAST on the last beat only           | every W beat                    |
 //
 // C++ only because Verilator's model is C++; the interface is plain C.
 #include "crrm_sim.h"
@@ -28,6 +38,7 @@
 #include <cstring>
 #include <deque>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "Vcrrm_top.h"
@@ -35,6 +46,53 @@
 #include "verilated_fst_c.h"
 
 namespace {
+
+// beat_io: copies between the model's data ports and memory bytes. A port of
+// 64 bits is a QData; a wider one is a VlWide of 32-bit words, word 0 the
+// least significant. Only the overloads of the built width are used.
+template <class T> struct PortBytes;
+template <> struct PortBytes<QData> { static constexpr unsigned value = 8; };
+template <std::size_t N> struct PortBytes<VlWide<N>> { static constexpr unsigned value = 4 * N; };
+
+[[maybe_unused]] void port_set(QData &port, const uint8_t *src)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < 8; i++)
+        v |= (uint64_t)src[i] << (8 * i);
+    port = v;
+}
+template <std::size_t N> void port_set(VlWide<N> &port, const uint8_t *src)
+{
+    for (std::size_t w = 0; w < N; w++) {
+        uint32_t v = 0;
+        for (unsigned i = 0; i < 4; i++)
+            v |= (uint32_t)src[4 * w + i] << (8 * i);
+        port[w] = v;
+    }
+}
+
+[[maybe_unused]] uint8_t port_byte(const QData &port, unsigned i)
+{
+    return (uint8_t)(port >> (8 * i));
+}
+template <std::size_t N> uint8_t port_byte(const VlWide<N> &port, unsigned i)
+{
+    return (uint8_t)(port[i / 4] >> (8 * (i % 4)));
+}
+
+// Bytes per beat of the RTL the model was built from.
+constexpr unsigned BEAT =
+    PortBytes<std::remove_cv_t<std::remove_reference_t<decltype(Vcrrm_top::m_axi_gmem_rdata)>>>::value;
+constexpr unsigned log2_of(unsigned n)
+{
+    unsigned l = 0;
+    while ((1u << l) < n)
+        l++;
+    return l;
+}
+constexpr unsigned BEAT_LOG2 = log2_of(BEAT);
+static_assert(BEAT == 8 || BEAT == 16 || BEAT == 32 || BEAT == 64,
+              "sim: the model's AXI4 data port must be 64, 128, 256 or 512 bits");
 
 char g_error[512];
 
@@ -133,15 +191,17 @@ void check_burst(crrm_sim *s, const char *dir, uint64_t addr, unsigned len,
                  unsigned size, unsigned burst)
 {
     unsigned beats = len + 1;
-    if (size != 3 || burst != 1)
-        fault(s, "%s burst at 0x%" PRIx64 " has size %u burst %u; expected 8-byte INCR",
-              dir, addr, size, burst);
-    if (addr % 8 != 0)
-        fault(s, "%s burst address 0x%" PRIx64 " is not 8-byte aligned", dir, addr);
-    if ((addr & 4095) + (uint64_t)beats * 8 > 4096)
+    if (size != BEAT_LOG2 || burst != 1)
+        fault(s, "%s burst at 0x%" PRIx64 " has size %u burst %u; expected %u-byte INCR",
+              dir, addr, size, burst, BEAT);
+    if (addr % BEAT != 0)
+        fault(s, "%s burst address 0x%" PRIx64 " is not %u-byte aligned", dir, addr, BEAT);
+    if (beats > 256)
+        fault(s, "%s burst at 0x%" PRIx64 " has %u beats; at most 256", dir, addr, beats);
+    if ((addr & 4095) + (uint64_t)beats * BEAT > 4096)
         fault(s, "%s burst at 0x%" PRIx64 " of %u beats crosses a 4 KiB boundary",
               dir, addr, beats);
-    if (!in_mem(s, addr, (uint64_t)beats * 8))
+    if (!in_mem(s, addr, (uint64_t)beats * BEAT))
         fault(s, "%s burst at 0x%" PRIx64 " of %u beats is outside device memory",
               dir, addr, beats);
 }
@@ -160,11 +220,11 @@ void tick(crrm_sim *s)
         t->m_axi_gmem_rvalid = 0;
         if (!s->rq.empty() && s->rq.front().ready_at <= s->cycle && !hold(s)) {
             const ReadBurst &r = s->rq.front();
-            uint64_t a = r.addr + (uint64_t)r.done * 8;
-            uint64_t word = 0;
-            if (in_mem(s, a, 8))
-                memcpy(&word, &s->mem[a - CRRM_SIM_DEV_BASE], 8);
-            t->m_axi_gmem_rdata = word;
+            uint64_t a = r.addr + (uint64_t)r.done * BEAT;
+            uint8_t beat[BEAT] = {0};
+            if (in_mem(s, a, BEAT))
+                memcpy(beat, &s->mem[a - CRRM_SIM_DEV_BASE], BEAT);
+            port_set(t->m_axi_gmem_rdata, beat);
             t->m_axi_gmem_rlast = (r.done + 1 == r.beats);
             t->m_axi_gmem_rresp = 0;
             t->m_axi_gmem_rvalid = 1;
@@ -183,18 +243,24 @@ void tick(crrm_sim *s)
     if (s->fst)
         s->fst->dump(s->cycle * 2);
 
-    // Handshakes, seen before the rising edge.
-    bool ar = t->m_axi_gmem_arvalid && t->m_axi_gmem_arready;
-    bool aw = t->m_axi_gmem_awvalid && t->m_axi_gmem_awready;
-    bool w = t->m_axi_gmem_wvalid && t->m_axi_gmem_wready;
-    bool r = t->m_axi_gmem_rvalid && t->m_axi_gmem_rready;
-    bool b = t->m_axi_gmem_bvalid && t->m_axi_gmem_bready;
+    // Handshakes, seen before the rising edge. While ap_rst_n is low the
+    // memory is in reset too: no transfer happens, whatever the RTL's
+    // registers (random before their first reset edge) drive.
+    bool live = t->ap_rst_n;
+    bool ar = live && t->m_axi_gmem_arvalid && t->m_axi_gmem_arready;
+    bool aw = live && t->m_axi_gmem_awvalid && t->m_axi_gmem_awready;
+    bool w = live && t->m_axi_gmem_wvalid && t->m_axi_gmem_wready;
+    bool r = live && t->m_axi_gmem_rvalid && t->m_axi_gmem_rready;
+    bool b = live && t->m_axi_gmem_bvalid && t->m_axi_gmem_bready;
     uint64_t araddr = t->m_axi_gmem_araddr, awaddr = t->m_axi_gmem_awaddr;
     unsigned arlen = t->m_axi_gmem_arlen, awlen = t->m_axi_gmem_awlen;
     unsigned arsize = t->m_axi_gmem_arsize, awsize = t->m_axi_gmem_awsize;
     unsigned arburst = t->m_axi_gmem_arburst, awburst = t->m_axi_gmem_awburst;
-    uint64_t wdata = t->m_axi_gmem_wdata;
-    unsigned wstrb = t->m_axi_gmem_wstrb, wlast = t->m_axi_gmem_wlast;
+    uint8_t wdata[BEAT];
+    for (unsigned i = 0; i < BEAT; i++)
+        wdata[i] = port_byte(t->m_axi_gmem_wdata, i);
+    uint64_t wstrb = t->m_axi_gmem_wstrb;
+    unsigned wlast = t->m_axi_gmem_wlast;
     s->lite_aw = t->s_axi_control_awvalid && t->s_axi_control_awready;
     s->lite_b = t->s_axi_control_bvalid && t->s_axi_control_bready;
     s->lite_ar = t->s_axi_control_arvalid && t->s_axi_control_arready;
@@ -223,14 +289,14 @@ void tick(crrm_sim *s)
     }
     if (w) {
         WriteBurst &wb = s->wq.front();
-        uint64_t a = wb.addr + (uint64_t)wb.done * 8;
+        uint64_t a = wb.addr + (uint64_t)wb.done * BEAT;
         if (wlast != (wb.done + 1 == wb.beats ? 1u : 0u))
             fault(s, "write burst at 0x%" PRIx64 ": WLAST %u on beat %u of %u",
                   wb.addr, wlast, wb.done + 1, wb.beats);
-        if (in_mem(s, a, 8))
-            for (unsigned i = 0; i < 8; i++)
-                if (wstrb & (1u << i))
-                    s->mem[a - CRRM_SIM_DEV_BASE + i] = (uint8_t)(wdata >> (8 * i));
+        if (in_mem(s, a, BEAT))
+            for (unsigned i = 0; i < BEAT; i++)
+                if ((wstrb >> i) & 1u)
+                    s->mem[a - CRRM_SIM_DEV_BASE + i] = wdata[i];
         if (++wb.done == wb.beats) {
             s->wq.pop_front();
             s->bq.push_back(s->cycle + s->cfg.latency);

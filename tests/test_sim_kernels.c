@@ -330,6 +330,29 @@ Test(sim_axi, tile_crossing_with_backpressure, .timeout = 120)
     crrm_backend_close(be);
 }
 
+/* ------------------------------------------------- wide AXI4 data beats */
+
+/* Row lengths just below, at and above multiples of the beat (4, 8, 16 and
+ * 32 int16 or half as many int32 per beat for DATA_W 64 ... 512), so rows
+ * start at every offset inside a beat and end ragged; the store unit then
+ * writes partial beats with WSTRB at both ends of a row, next to bytes of
+ * the neighbouring rows that must survive. With backpressure on every
+ * channel. */
+Test(sim_axi, ragged_rows_in_wide_beats, .timeout = 120)
+{
+    rng_state = 46;
+    static const uint32_t lens[] = {1, 3, 7, 9, 15, 17, 31, 33, 63, 65};
+    crrm_backend *be = open_sim(11, 35, 13);
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        uint32_t m = rnd_in(1, 19), k = rnd_in(1, 40);
+        cr_expect_eq(check_gemm(be, m, lens[i], k, rnd() & 1, rnd() & 1, 4, 0), 0);
+        cr_expect_eq(check_gemm(be, lens[i], m, lens[i], rnd() & 1, rnd() & 1, 4, 0), 0);
+    }
+    cr_expect_eq(check_fwd(be, 9, 33, 17, 15, 9, 3, 0), 0);
+    cr_expect_eq(check_hist(be, 65, 31, 5, 4, 12, 0, 1), 0);
+    crrm_backend_close(be);
+}
+
 /* ---------------------------------------- ping-pong tile buffer hand-over */
 
 /* Slices alternate between the two halves of the A and B buffers while the
@@ -397,6 +420,8 @@ Test(sim_perf, batch128_utilization, .timeout = 120)
     crrm_backend *be = open_sim(16, 0, 0);
     unsigned p, q;
     crrm_sim_backend_array(be, &p, &q);
+    fprintf(stderr, "sim %ux%u: AXI4 data port %u bits\n", p, q,
+            8 * crrm_sim_backend_beat_bytes(be));
 
     cr_expect_eq(check_gemm(be, 32, 784, 128, 0, 0, 12, 0), 0);
     crrm_counters gemm = be->counters;

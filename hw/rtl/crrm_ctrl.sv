@@ -23,12 +23,14 @@
 // | 0x98   | RD_BYTES  | R      |   bytes read and written on the bus,      |
 // | 0xA0   | WR_BYTES  | R      |   stall cycles (waiting on memory)        |
 // | 0xA8   | STALLS    | R      |                                           |
-// | 0xF0   | CONFIG    | R      | P in [7:0], Q in [15:8]                   |
+// | 0xF0   | CONFIG    | R      | P in [7:0], Q in [15:8], bytes per AXI4   |
+// |        |           |        | data beat (DATA_W / 8) in [23:16]         |
 //
 // Writes take AW and W together; one transaction at a time per direction.
 module crrm_ctrl #(
     parameter int P = 4,
-    parameter int Q = 4
+    parameter int Q = 4,
+    parameter int DATA_W = 256
 ) (
     input  logic         clk,
     input  logic         rst_n,
@@ -64,6 +66,9 @@ module crrm_ctrl #(
     generate
         if (P < 1 || P > 255 || Q < 1 || Q > 255) begin : g_bad_pq
             $error("crrm_ctrl: parameters P and Q must be in 1..255");
+        end
+        if (DATA_W < 8 || DATA_W > 2040 || DATA_W % 8 != 0) begin : g_bad_w
+            $error("crrm_ctrl: parameter DATA_W must be a multiple of 8 in 8..2040");
         end
     endgenerate
 
@@ -162,7 +167,7 @@ module crrm_ctrl #(
             8'h0C: rd_word = {30'd0, isr};
             8'h10: rd_word = {30'd0, mode};
             8'h60: rd_word = {31'd0, status_rej};
-            8'hF0: rd_word = {16'd0, 8'(Q), 8'(P)};
+            8'hF0: rd_word = {8'd0, 8'(DATA_W / 8), 8'(Q), 8'(P)};
             default: begin
                 for (int r = 0; r < 5; r++) begin
                     if (s_araddr == 8'(32'h18 + 8 * r))

@@ -22,8 +22,28 @@
 // | TILE_K     | reduction elements per tile slice        | 128     | >= 8   |
 // | HIST_BANKS | units histogrammed per pass, one bank each | 16    | 4..32  |
 // | HIST_CHUNK | samples buffered per pass                | 256     | >= 8   |
+// | DATA_W     | AXI4 data bus width in bits: DATA_W/16   | 256     | 64, 128|
+// |            | int16 or DATA_W/32 int32 per beat        |         | 256,512|
 //
-// Datapath: burst DMA (crrm_axi_rd, four elements per cycle) fills the
+// Load geometry derived from the parameters (all powers of two):
+//
+// | name | value                        | meaning                            |
+// |------|------------------------------|------------------------------------|
+// | G    | DATA_W / 16                  | int16 per beat (sample group)      |
+// | WL   | min(G, TILE_K / 2)           | k per bank word (lanes); the group |
+// |      |                              | of an untransposed load            |
+// | SA   | min(G, max(P, TILE_M / 2))   | group of a transposed A load: SA   |
+// |      |                              | consecutive rows at one k          |
+// | NSA  | max(1, SA / P)               | sub-banks per A bank: row i is in  |
+// |      |                              | bank i mod P, sub (i / P) mod NSA  |
+// | SB   | min(G, max(Q, TILE_N / 2))   | as SA, for B (rows = op(B)^T rows) |
+// | NSB  | max(1, SB / Q)               | sub-banks per B bank               |
+// | SL   | min(G, HIST_CHUNK / 2)       | labels per group and label word    |
+// | NS   | min(DATA_W / 32, Q)          | elements per store issue at most;  |
+// |      |                              | also columns per T-buffer word     |
+//
+// Datapath: burst DMA (crrm_axi_rd, one group of up to G elements per
+// cycle) fills the
 // ping-pong tile buffers A (2 halves of TILE_M x TILE_K, P banks by row), B
 // (2 halves of TILE_N x TILE_K, Q banks by row of op(B)^T) and, for the
 // fused kernel, T (TILE_M x TILE_N, P banks). The load side of the
@@ -32,7 +52,7 @@
 // each block's reduction into the systolic array. Finished block sums are
 // added into one of two 48-bit accumulator banks (one word = one block).
 // The store unit rounds and saturates a finished tile from the other bank
-// and streams it to crrm_axi_wr (two int32 per cycle, one 64-bit beat)
+// and streams it to crrm_axi_wr (up to NS int32 per cycle)
 // while the next tile loads and computes.
 // The fused kernel stores its T tile both to memory and into the T buffer,
 // which is the A operand of the second product: T never leaves the chip
@@ -57,7 +77,8 @@ module crrm_top #(
     parameter int TILE_N     = 128,
     parameter int TILE_K     = 128,
     parameter int HIST_BANKS = 16,
-    parameter int HIST_CHUNK = 256
+    parameter int HIST_CHUNK = 256,
+    parameter int DATA_W     = 256
 ) (
     input  logic        ap_clk,
     input  logic        ap_rst_n,
@@ -82,14 +103,14 @@ module crrm_top #(
     /* verilator lint_off SYMRSVDWORD */
     output logic        interrupt,
     /* verilator lint_on SYMRSVDWORD */
-    // AXI4 master to device memory (64-bit data)
+    // AXI4 master to device memory (DATA_W-bit data, 64-bit addresses)
     output logic [63:0] m_axi_gmem_araddr,
     output logic [7:0]  m_axi_gmem_arlen,
     output logic [2:0]  m_axi_gmem_arsize,
     output logic [1:0]  m_axi_gmem_arburst,
     output logic        m_axi_gmem_arvalid,
     input  logic        m_axi_gmem_arready,
-    input  logic [63:0] m_axi_gmem_rdata,
+    input  logic [DATA_W-1:0] m_axi_gmem_rdata,
     input  logic [1:0]  m_axi_gmem_rresp,
     input  logic        m_axi_gmem_rlast,
     input  logic        m_axi_gmem_rvalid,
@@ -100,8 +121,8 @@ module crrm_top #(
     output logic [1:0]  m_axi_gmem_awburst,
     output logic        m_axi_gmem_awvalid,
     input  logic        m_axi_gmem_awready,
-    output logic [63:0] m_axi_gmem_wdata,
-    output logic [7:0]  m_axi_gmem_wstrb,
+    output logic [DATA_W-1:0] m_axi_gmem_wdata,
+    output logic [DATA_W/8-1:0] m_axi_gmem_wstrb,
     output logic        m_axi_gmem_wlast,
     output logic        m_axi_gmem_wvalid,
     input  logic        m_axi_gmem_wready,
@@ -121,6 +142,28 @@ module crrm_top #(
     localparam int LNBJ = LTN - LQ;          // log2 of blocks per tile row
     localparam int LMIN = (P + Q - 1 > 2) ? P + Q - 1 : 2;  // shortest block
     localparam int PQ   = P * Q;
+    // Load geometry (see the table in the header).
+    localparam int G    = DATA_W / 16;
+    localparam int LG   = $clog2(G);
+    localparam int BB   = DATA_W / 8;
+    localparam int NE   = DATA_W / 32;
+    localparam int LNE  = $clog2(NE);
+    localparam int WL   = (G < TILE_K / 2) ? G : TILE_K / 2;
+    localparam int LWL  = $clog2(WL);
+    localparam int SA_M = (P > TILE_M / 2) ? P : TILE_M / 2;
+    localparam int SA   = (G < SA_M) ? G : SA_M;
+    localparam int LSA  = $clog2(SA);
+    localparam int NSA  = (SA > P) ? SA / P : 1;
+    localparam int LNSA = $clog2(NSA);
+    localparam int SB_N = (Q > TILE_N / 2) ? Q : TILE_N / 2;
+    localparam int SB   = (G < SB_N) ? G : SB_N;
+    localparam int LSB  = $clog2(SB);
+    localparam int NSB  = (SB > Q) ? SB / Q : 1;
+    localparam int LNSB = $clog2(NSB);
+    localparam int SL   = (G < HIST_CHUNK / 2) ? G : HIST_CHUNK / 2;
+    localparam int LSL  = $clog2(SL);
+    localparam int NS   = (NE < Q) ? NE : Q;
+    localparam int LNS  = $clog2(NS);
 
     localparam logic [31:0] MAX_K     = 32'd131071;
     localparam logic [31:0] MAX_SHIFT = 32'd47;
@@ -146,6 +189,9 @@ module crrm_top #(
         end
         if ((1 << LCH) != HIST_CHUNK || HIST_CHUNK < 8) begin : g_bad_ch
             $error("crrm_top: parameter HIST_CHUNK must be a power of 2 >= 8");
+        end
+        if (DATA_W != 64 && DATA_W != 128 && DATA_W != 256 && DATA_W != 512) begin : g_bad_w
+            $error("crrm_top: parameter DATA_W must be 64, 128, 256 or 512");
         end
     endgenerate
 
@@ -173,7 +219,7 @@ module crrm_top #(
 
     assign cnt_flat = {cnt_stall, cnt_wr, cnt_rd, cnt_hist, cnt_macs, cnt_busy};
 
-    crrm_ctrl #(.P(P), .Q(Q)) u_ctrl (
+    crrm_ctrl #(.P(P), .Q(Q), .DATA_W(DATA_W)) u_ctrl (
         .clk(clk), .rst_n(rst_n),
         .s_awaddr(s_axi_control_awaddr), .s_awvalid(s_axi_control_awvalid),
         .s_awready(s_axi_control_awready), .s_wdata(s_axi_control_wdata),
@@ -198,13 +244,15 @@ module crrm_top #(
     logic [63:0] rd_addr, rd_stride;
     logic [31:0] rd_rows, rd_count;
     logic        rd_es;
-    logic [63:0] rd_ed;   // a group: lane l is element 4g + l of the row
-    logic [3:0]  rd_em;   // lanes that carry an element
+    logic [3:0]  rd_lgrp; // log2 of the group size of the current load
+    logic [DATA_W-1:0] rd_ed;   // a group: lane l is element GS*g + l of the row
+    logic [G-1:0]      rd_em;   // lanes that carry an element
 
-    crrm_axi_rd u_rd (
+    crrm_axi_rd #(.DATA_W(DATA_W)) u_rd (
         .clk(clk), .rst_n(rst_n),
         .cmd_valid(rd_go), .cmd_addr(rd_addr), .cmd_rows(rd_rows),
         .cmd_count(rd_count), .cmd_stride(rd_stride), .cmd_es(rd_es),
+        .cmd_lgrp(rd_lgrp),
         .busy(rd_busy), .out_valid(rd_ev), .out_data(rd_ed), .out_mask(rd_em),
         .m_araddr(m_axi_gmem_araddr), .m_arlen(m_axi_gmem_arlen),
         .m_arsize(m_axi_gmem_arsize), .m_arburst(m_axi_gmem_arburst),
@@ -216,16 +264,16 @@ module crrm_top #(
     logic        wr_go, wr_busy, wr_stall, wr_iv, wr_ir;
     logic [63:0] wr_addr, wr_stride;
     logic [31:0] wr_rows, wr_count;
-    logic [63:0] wr_id;
-    logic        wr_two;
+    logic [DATA_W-1:0] wr_id;
+    logic [LNE:0]      wr_n;
     logic        wr_es;
 
-    crrm_axi_wr u_wr (
+    crrm_axi_wr #(.DATA_W(DATA_W)) u_wr (
         .clk(clk), .rst_n(rst_n),
         .cmd_valid(wr_go), .cmd_addr(wr_addr), .cmd_rows(wr_rows),
         .cmd_count(wr_count), .cmd_stride(wr_stride), .cmd_es(wr_es),
         .busy(wr_busy), .stall(wr_stall),
-        .in_valid(wr_iv), .in_data(wr_id), .in_two(wr_two), .in_ready(wr_ir),
+        .in_valid(wr_iv), .in_data(wr_id), .in_n(wr_n), .in_ready(wr_ir),
         .m_awaddr(m_axi_gmem_awaddr), .m_awlen(m_axi_gmem_awlen),
         .m_awsize(m_axi_gmem_awsize), .m_awburst(m_axi_gmem_awburst),
         .m_awvalid(m_axi_gmem_awvalid), .m_awready(m_axi_gmem_awready),
@@ -237,9 +285,19 @@ module crrm_top #(
 
     // ------------------------------------------------------------ load sink
     // Where each group of the read stream goes. Without ld_swap a group is
-    // four consecutive k of one buffer row: one bank, one word, four lanes.
-    // With ld_swap (a transposed operand) it is four consecutive rows at one
-    // k: four banks (P, Q >= 4), one lane each.
+    // WL consecutive k of one buffer row: one bank, one word, WL lanes.
+    // With ld_swap (a transposed operand) it is SA (A) or SB (B) consecutive
+    // rows at one k: one lane in each of SA banks or sub-banks. The group
+    // size per load (rd_lgrp) follows from the target:
+    //
+    // | target | ld_swap | group      | lanes written per bank (sub-bank)   |
+    // |--------|---------|------------|-------------------------------------|
+    // | A      | 0       | WL k       | WL lanes of one word                |
+    // | A      | 1       | SA rows    | one lane (lane = k mod WL)          |
+    // | B      | 0       | WL k       | WL lanes of one word                |
+    // | B      | 1       | SB rows    | one lane                            |
+    // | labels | -       | SL labels  | SL lanes of one label word          |
+    // | t      | -       | G units    | one sample RAM per unit             |
     localparam logic [1:0] LD_A = 2'd0, LD_B = 2'd1, LD_LBL = 2'd2, LD_SMP = 2'd3;
     logic [1:0]  ld_target;
     logic        ld_swap;
@@ -247,96 +305,144 @@ module crrm_top #(
     logic [31:0] ld_outer, ld_grp;
     logic [31:0] ld_grp_m1;
     logic        ld_ha, ld_hb;   // buffer halves the loads write
-    assign ld_grp_m1 = (ld_inner_n - 1) >> 2;
+    always_comb begin
+        case (ld_target)
+            LD_A:    rd_lgrp = 4'(ld_swap ? LSA : LWL);
+            LD_B:    rd_lgrp = 4'(ld_swap ? LSB : LWL);
+            LD_LBL:  rd_lgrp = 4'(LSL);
+            default: rd_lgrp = 4'(LG);
+        endcase
+    end
+    assign ld_grp_m1 = (ld_inner_n - 1) >> rd_lgrp;
 
     // ---------------------------------------------------------- tile buffers
-    // Bank words hold four consecutive k (lane = k mod 4).
+    // Bank words hold WL consecutive k (lane = k mod WL). Row i of A is in
+    // bank i mod P, sub-bank (i / P) mod NSA, word row i / (P * NSA); B
+    // likewise with Q and NSB. The sub-banks let a transposed load write SA
+    // (SB) rows per cycle when SA > P (SB > Q); the feeder reads one block
+    // row bi, so all P banks read sub-bank bi mod NSA.
     // A and B are ping-pong buffers: the top address bit picks the half, so
     // one half loads while the feeder reads the other.
-    localparam int AA = 1 + LNBI + LTK - 2;   // A bank word address bits
-    localparam int BA = 1 + LNBJ + LTK - 2;   // B bank word address bits
-    localparam int TA = LNBI + LTN;       // T bank address bits
+    //
+    // | invariant                                | why it holds              |
+    // |------------------------------------------|---------------------------|
+    // | a group of an untransposed load is one   | its WL k start at a       |
+    // | word of one bank                         | multiple of WL (k0 is a   |
+    // |                                          | multiple of TILE_K >= 2WL)|
+    // | a transposed group writes each (sub-)bank| SA <= P * NSA and rows of |
+    // | at most once                             | a group are consecutive   |
+    // | >= 2 word rows and >= 2 k words per      | SA <= TILE_M / 2 or SA <= |
+    // | sub-bank half (no zero-width address)    | P; WL <= TILE_K / 2       |
+    localparam int LRA  = LNBI - LNSA;             // word-row bits of an A sub-bank
+    localparam int LRB  = LNBJ - LNSB;
+    localparam int LKW  = LTK - LWL;               // k-word bits
+    localparam int AA   = 1 + LRA + LKW;           // A sub-bank word address bits
+    localparam int BA   = 1 + LRB + LKW;           // B sub-bank word address bits
+    localparam int TA   = LNBI + LTN;              // T bank address bits
+    localparam int SHA  = (SA < P) ? LP - LSA : 0; // transposed A: group -> word row
+    localparam int SHB  = (SB < Q) ? LQ - LSB : 0;
+    localparam int GMA  = (SA < P) ? P / SA : 1;   // groups per word row
+    localparam int GMB  = (SB < Q) ? Q / SB : 1;
 
-    logic [P*16-1:0] a_rd, t_rd;
-    logic [P*64-1:0] a_words;
-    logic [Q*64-1:0] b_words;
-    logic [Q*16-1:0] b_rd;
-    logic [AA-1:0]   a_raddr;
-    logic [BA-1:0]   b_raddr;
-    logic [TA-1:0]   t_raddr;
-    logic            t_we;
-    logic [LP-1:0]   t_wbank;
-    logic [TA-1:0]   t_waddr;
-    logic [15:0]     t_wdata;
-    logic [1:0]      d1_lane;
+    logic [P*16-1:0]        a_rd, t_rd;
+    logic [P*NSA*WL*16-1:0] a_words;
+    logic [Q*NSB*WL*16-1:0] b_words;
+    logic [Q*16-1:0]        b_rd;
+    logic [AA-1:0]          a_raddr;
+    logic [BA-1:0]          b_raddr;
+    logic [TA-LNS-1:0]      t_raddr;     // T word: NS columns of one row
+    logic [NS-1:0]          t_we;        // lanes of the T word written
+    logic [LP-1:0]          t_wbank;
+    logic [TA-LNS-1:0]      t_waddr;
+    logic [NS*16-1:0]       t_wdata;
+    logic [NS*16*P-1:0]     t_words;
+    logic [LNS-1:0]         d1_tlane;
+    logic [LWL-1:0]         d1_lane;
+    logic [LNBI-1:0]        d1_bi;
+    logic [LNBJ-1:0]        d1_bj;
 
-    genvar gi;
+    genvar gi, gs;
     generate
         for (gi = 0; gi < P; gi++) begin : g_abank
-            logic [3:0]    we;
-            logic [AA-1:0] waddr;
-            logic [63:0]   wdata;
-            always_comb begin
-                we    = 4'b0000;
-                waddr = {ld_ha, ld_outer[LTM-1:LP], ld_grp[LTK-3:0]};
-                wdata = rd_ed;
-                if (rd_ev && ld_target == LD_A) begin
-                    if (!ld_swap) begin
-                        if (ld_outer[LP-1:0] == LP'(gi))
-                            we = rd_em;
-                    end else begin
-                        // row 4g + (gi mod 4) lands in this bank
-                        waddr = {ld_ha, LNBI'(ld_grp >> (LP - 2)), ld_outer[LTK-1:2]};
-                        wdata = {4{rd_ed[(gi % 4)*16 +: 16]}};
-                        if ((ld_grp & 32'(P / 4 - 1)) == 32'(gi / 4) && rd_em[gi % 4])
-                            we[ld_outer[1:0]] = 1'b1;
+            for (gs = 0; gs < NSA; gs++) begin : g_sub
+                logic [WL-1:0]    we;
+                logic [AA-1:0]    waddr;
+                logic [WL*16-1:0] wdata;
+                always_comb begin
+                    we    = '0;
+                    waddr = {ld_ha, LRA'(ld_outer[LTM-1:0] >> (LP + LNSA)), LKW'(ld_grp)};
+                    wdata = rd_ed[WL*16-1:0];
+                    if (rd_ev && ld_target == LD_A) begin
+                        if (!ld_swap) begin
+                            if (ld_outer[LP-1:0] == LP'(gi) &&
+                                32'((ld_outer >> LP) % NSA) == 32'(gs))
+                                we = rd_em[WL-1:0];
+                        end else begin
+                            // row SA*g + ((gs*P + gi) mod SA) lands here
+                            waddr = {ld_ha, LRA'(ld_grp >> SHA), LKW'(ld_outer >> LWL)};
+                            wdata = {WL{rd_ed[((gs * P + gi) % SA)*16 +: 16]}};
+                            if (32'(ld_grp % GMA) == 32'(gi / SA) && rd_em[(gs * P + gi) % SA])
+                                we[ld_outer[LWL-1:0]] = 1'b1;
+                        end
                     end
                 end
+                crrm_ram_lanes #(.LW(16), .LANES(WL), .DEPTH(1 << AA)) u_a (
+                    .clk(clk), .we(we), .waddr(waddr), .wdata(wdata),
+                    .raddr(a_raddr), .rdata(a_words[(gi*NSA + gs)*WL*16 +: WL*16])
+                );
             end
-            crrm_ram_lanes #(.LW(16), .LANES(4), .DEPTH(1 << AA)) u_a (
-                .clk(clk), .we(we), .waddr(waddr), .wdata(wdata),
-                .raddr(a_raddr), .rdata(a_words[gi*64 +: 64])
+            always_comb begin
+                a_rd[gi*16 +: 16] = '0;
+                for (int s = 0; s < NSA; s++)
+                    for (int l = 0; l < WL; l++)
+                        if (32'(d1_bi) % NSA == 32'(s) && d1_lane == LWL'(l))
+                            a_rd[gi*16 +: 16] = a_words[((gi*NSA + s)*WL + l)*16 +: 16];
+            end
+            // T bank: words of NS consecutive columns of one row.
+            crrm_ram_lanes #(.LW(16), .LANES(NS), .DEPTH(1 << (TA - LNS))) u_t (
+                .clk(clk), .we((t_wbank == LP'(gi)) ? t_we : {NS{1'b0}}), .waddr(t_waddr),
+                .wdata(t_wdata), .raddr(t_raddr), .rdata(t_words[gi*NS*16 +: NS*16])
             );
             always_comb begin
-                a_rd[gi*16 +: 16] = a_words[gi*64 +: 16];
-                for (int l = 1; l < 4; l++)
-                    if (d1_lane == 2'(l))
-                        a_rd[gi*16 +: 16] = a_words[gi*64 + l*16 +: 16];
+                t_rd[gi*16 +: 16] = t_words[gi*NS*16 +: 16];
+                for (int l = 1; l < NS; l++)
+                    if (d1_tlane == LNS'(l))
+                        t_rd[gi*16 +: 16] = t_words[(gi*NS + l)*16 +: 16];
             end
-            crrm_ram #(.W(16), .DEPTH(1 << TA)) u_t (
-                .clk(clk), .we(t_we && t_wbank == LP'(gi)), .waddr(t_waddr),
-                .wdata(t_wdata), .re(1'b1), .raddr(t_raddr), .rdata(t_rd[gi*16 +: 16])
-            );
         end
         for (gi = 0; gi < Q; gi++) begin : g_bbank
-            logic [3:0]    we;
-            logic [BA-1:0] waddr;
-            logic [63:0]   wdata;
-            always_comb begin
-                we    = 4'b0000;
-                waddr = {ld_hb, ld_outer[LTN-1:LQ], ld_grp[LTK-3:0]};
-                wdata = rd_ed;
-                if (rd_ev && ld_target == LD_B) begin
-                    if (!ld_swap) begin
-                        if (ld_outer[LQ-1:0] == LQ'(gi))
-                            we = rd_em;
-                    end else begin
-                        waddr = {ld_hb, LNBJ'(ld_grp >> (LQ - 2)), ld_outer[LTK-1:2]};
-                        wdata = {4{rd_ed[(gi % 4)*16 +: 16]}};
-                        if ((ld_grp & 32'(Q / 4 - 1)) == 32'(gi / 4) && rd_em[gi % 4])
-                            we[ld_outer[1:0]] = 1'b1;
+            for (gs = 0; gs < NSB; gs++) begin : g_sub
+                logic [WL-1:0]    we;
+                logic [BA-1:0]    waddr;
+                logic [WL*16-1:0] wdata;
+                always_comb begin
+                    we    = '0;
+                    waddr = {ld_hb, LRB'(ld_outer[LTN-1:0] >> (LQ + LNSB)), LKW'(ld_grp)};
+                    wdata = rd_ed[WL*16-1:0];
+                    if (rd_ev && ld_target == LD_B) begin
+                        if (!ld_swap) begin
+                            if (ld_outer[LQ-1:0] == LQ'(gi) &&
+                                32'((ld_outer >> LQ) % NSB) == 32'(gs))
+                                we = rd_em[WL-1:0];
+                        end else begin
+                            waddr = {ld_hb, LRB'(ld_grp >> SHB), LKW'(ld_outer >> LWL)};
+                            wdata = {WL{rd_ed[((gs * Q + gi) % SB)*16 +: 16]}};
+                            if (32'(ld_grp % GMB) == 32'(gi / SB) && rd_em[(gs * Q + gi) % SB])
+                                we[ld_outer[LWL-1:0]] = 1'b1;
+                        end
                     end
                 end
+                crrm_ram_lanes #(.LW(16), .LANES(WL), .DEPTH(1 << BA)) u_b (
+                    .clk(clk), .we(we), .waddr(waddr), .wdata(wdata),
+                    .raddr(b_raddr), .rdata(b_words[(gi*NSB + gs)*WL*16 +: WL*16])
+                );
             end
-            crrm_ram_lanes #(.LW(16), .LANES(4), .DEPTH(1 << BA)) u_b (
-                .clk(clk), .we(we), .waddr(waddr), .wdata(wdata),
-                .raddr(b_raddr), .rdata(b_words[gi*64 +: 64])
-            );
             always_comb begin
-                b_rd[gi*16 +: 16] = b_words[gi*64 +: 16];
-                for (int l = 1; l < 4; l++)
-                    if (d1_lane == 2'(l))
-                        b_rd[gi*16 +: 16] = b_words[gi*64 + l*16 +: 16];
+                b_rd[gi*16 +: 16] = '0;
+                for (int s = 0; s < NSB; s++)
+                    for (int l = 0; l < WL; l++)
+                        if (32'(d1_bj) % NSB == 32'(s) && d1_lane == LWL'(l))
+                            b_rd[gi*16 +: 16] = b_words[((gi*NSB + s)*WL + l)*16 +: 16];
             end
         end
     endgenerate
@@ -362,8 +468,8 @@ module crrm_top #(
                 cf_nvalid = cf_nvalid + cf_cols_v[15:0];
     end
 
-    assign a_raddr = {cf_ha, cf_bi, cf_kk[LTK-1:2]};
-    assign b_raddr = {cf_hb, cf_bj, cf_kk[LTK-1:2]};
+    assign a_raddr = {cf_ha, LRA'(cf_bi >> LNSA), cf_kk[LTK-1:LWL]};
+    assign b_raddr = {cf_hb, LRB'(cf_bj >> LNSB), cf_kk[LTK-1:LWL]};
 
     // Tags of blocks in flight in the array: {first slice, bi, bj}.
     localparam int TAGW = 1 + LNBI + LNBJ;
@@ -389,7 +495,10 @@ module crrm_top #(
             d1_f   <= cf_run && cf_kk == 32'd0;
             d1_l   <= cf_run && cf_kk == cf_len - 1;
             d1_pad <= cf_kk >= cf_tk;
-            d1_lane <= cf_kk[1:0];
+            d1_lane <= cf_kk[LWL-1:0];
+            d1_tlane <= cf_kk[LNS-1:0];
+            d1_bi   <= cf_bi;
+            d1_bj   <= cf_bj;
             if (cf_go) begin
                 cf_run      <= (cf_tm != 0) && (cf_tn != 0);
                 cf_kk       <= 32'd0;
@@ -490,19 +599,22 @@ module crrm_top #(
     logic [HIST_BANKS*32-1:0] h_even, h_odd;
     logic                     lbl_ok;
 
-    // Labels: four per word, as they arrive.
-    logic [31:0] lbl_words;
-    logic [1:0]  hr_lane;
-    crrm_ram_lanes #(.LW(8), .LANES(4), .DEPTH(HIST_CHUNK / 4)) u_lbl (
-        .clk(clk), .we((rd_ev && ld_target == LD_LBL) ? rd_em : 4'b0000),
-        .waddr(ld_grp[LCH-3:0]),
-        .wdata({rd_ed[55:48], rd_ed[39:32], rd_ed[23:16], rd_ed[7:0]}),
-        .raddr(hr_s[LCH-1:2]), .rdata(lbl_words)
+    // Labels: SL per word, as they arrive (lane l of a group is label
+    // SL*g + l, zero-extended to 16 bits by the read engine).
+    logic [SL*8-1:0] lbl_words, lbl_wdata;
+    logic [LSL-1:0]  hr_lane;
+    always_comb
+        for (int l = 0; l < SL; l++)
+            lbl_wdata[l*8 +: 8] = rd_ed[l*16 +: 8];
+    crrm_ram_lanes #(.LW(8), .LANES(SL), .DEPTH(HIST_CHUNK / SL)) u_lbl (
+        .clk(clk), .we((rd_ev && ld_target == LD_LBL) ? rd_em[SL-1:0] : {SL{1'b0}}),
+        .waddr(ld_grp[LCH-LSL-1:0]), .wdata(lbl_wdata),
+        .raddr(hr_s[LCH-1:LSL]), .rdata(lbl_words)
     );
     always_comb begin
         lbl_rd = lbl_words[7:0];
-        for (int l = 1; l < 4; l++)
-            if (hr_lane == 2'(l))
+        for (int l = 1; l < SL; l++)
+            if (hr_lane == LSL'(l))
                 lbl_rd = lbl_words[l*8 +: 8];
     end
     assign lbl_ok = {24'd0, lbl_rd} < h_classes;
@@ -510,10 +622,10 @@ module crrm_top #(
     generate
         for (gi = 0; gi < HIST_BANKS; gi++) begin : g_hbank
             logic we;
-            // unit 4g + (gi mod 4) of the group is this bank's
-            assign we = rd_ev && ld_target == LD_SMP && ld_grp == 32'(gi / 4) && rd_em[gi % 4];
+            // unit G*g + (gi mod G) of the group is this bank's
+            assign we = rd_ev && ld_target == LD_SMP && ld_grp == 32'(gi / G) && rd_em[gi % G];
             crrm_ram #(.W(16), .DEPTH(HIST_CHUNK)) u_smp (
-                .clk(clk), .we(we), .waddr(ld_outer[LCH-1:0]), .wdata(rd_ed[(gi % 4)*16 +: 16]),
+                .clk(clk), .we(we), .waddr(ld_outer[LCH-1:0]), .wdata(rd_ed[(gi % G)*16 +: 16]),
                 .re(1'b1), .raddr(hr_s), .rdata(smp_rd[gi*16 +: 16])
             );
             crrm_hist_bank u_bank (
@@ -534,7 +646,7 @@ module crrm_top #(
             hr_v   <= 1'b0;
         end else begin
             hr_v <= hr_run;
-            hr_lane <= hr_s[1:0];
+            hr_lane <= hr_s[LSL-1:0];
             if (hr_go) begin
                 hr_run <= (hr_sn != 0);
                 hr_s   <= '0;
@@ -549,30 +661,38 @@ module crrm_top #(
     // ------------------------------------------------------------ store unit
     // Streams one tile (or one histogram row) to the write engine through a
     // 4-entry skid FIFO; a read is issued only when the FIFO has room for it.
-    // An int32 tile moves two elements per issue (one 64-bit beat) where
-    // the pair rule holds:
+    // An int32 tile moves st_n elements per issue, up to NS, of row i from
+    // column j on; st_n is the largest count the wide-issue rule allows:
     //
-    // | pair rule (st_pair)                 | why                            |
+    // | wide-issue rule (st_n > 1)          | why                            |
     // |-------------------------------------|--------------------------------|
     // | ST_ACC mode, 32-bit output (not T)  | T also goes to the T buffer,   |
     // |                                     | one element per cycle          |
-    // | j + 1 < cols                        | both in the row                |
-    // | j mod Q != Q - 1                    | both in one accumulator word   |
-    // | byte (row start + 4 j) mod 8 == 0   | the pair fills one whole beat  |
+    // | j + st_n <= cols                    | all in the row                 |
+    // | j mod Q + st_n <= Q                 | all in one accumulator word    |
+    // | pos + 4 st_n <= BB, pos = (row      | all in one beat; rows of int32 |
+    // | start + 4 j) mod BB                 | are 4-byte aligned, so st_n >= 1|
+    //
+    // A T tile (int16, to memory and to the T buffer) moves st_n elements
+    // by the same rule with 2-byte elements, and all in one T-buffer word:
+    // j mod NS + st_n <= NS (NS divides Q, so also in one accumulator word).
     localparam logic [1:0] ST_ACC = 2'd0, ST_JOINT = 2'd1, ST_TOT = 2'd2;
+    localparam int SFW = LNE + 1 + DATA_W;   // skid FIFO word: {n, elements}
     logic        st_go, st_run;
     logic [1:0]  st_mode;
     logic [31:0] st_rows, st_cols, st_i, st_j;
     logic [5:0]  st_shift;
     logic        st_sat16, st_to_t;
     logic [LHB-1:0] st_lane;
-    logic        s1_v, s1_c0, s1_pair;
-    logic        st_pair;
-    logic [2:0]  st_rowpos;   // byte offset of the current row's start in a beat
+    logic        s1_v, s1_c0;
+    logic [31:0] st_n;
+    logic [LNE:0] s1_n;
+    logic [$clog2(BB)-1:0] st_rowpos;   // byte offset of the current row's start in a beat
+    logic [$clog2(BB)-1:0] st_pos;      // byte offset of column j in its beat
     logic [31:0] s1_i, s1_j;
     logic [31:0] s1_tot;
     logic        sf_push, sf_pop;
-    logic [64:0] sf_data;   // {pair, element 1, element 0}
+    logic [SFW-1:0] sf_data;
     logic [2:0]  sf_count;
     logic        issue;
     logic [31:0] totals [64];
@@ -582,9 +702,26 @@ module crrm_top #(
     assign st_acc_addr = {st_i[LTM-1:LP], st_j[LTN-1:LQ]};
     assign h_rd_addr   = {st_i[3:0], st_j[5:1]};   // ST_JOINT: i = class, j = bin
 
-    assign st_pair = st_mode == ST_ACC && !st_sat16 && !st_to_t &&
-                     more(st_j, 32'd1, st_cols) && st_j[LQ-1:0] != LQ'(Q - 1) &&
-                     (st_rowpos + {st_j[0], 2'b00}) == 3'd0;
+    assign st_pos = st_rowpos + (st_to_t ? $clog2(BB)'({st_j, 1'b0}) : $clog2(BB)'({st_j, 2'b00}));
+    always_comb begin
+        st_n = 32'd1;
+        if (st_mode == ST_ACC) begin
+            st_n = 32'(NS);
+            if (st_cols - st_j < st_n)
+                st_n = st_cols - st_j;
+            if (st_to_t) begin
+                if (32'(NS) - 32'(st_j[LNS-1:0]) < st_n)
+                    st_n = 32'(NS) - 32'(st_j[LNS-1:0]);
+                if ((32'(BB) - 32'(st_pos)) >> 1 < st_n)
+                    st_n = (32'(BB) - 32'(st_pos)) >> 1;
+            end else begin
+                if (32'(Q) - 32'(st_j[LQ-1:0]) < st_n)
+                    st_n = 32'(Q) - 32'(st_j[LQ-1:0]);
+                if ((32'(BB) - 32'(st_pos)) >> 2 < st_n)
+                    st_n = (32'(BB) - 32'(st_pos)) >> 2;
+            end
+        end
+    end
 
     // Round (add 2^(s-1), shift right arithmetically) and saturate a sum.
     function automatic logic [31:0] round_sat(input logic signed [47:0] v,
@@ -610,24 +747,19 @@ module crrm_top #(
         end
     endfunction
 
-    // Round and saturate the selected accumulator lanes: j and, for a
-    // pair, j + 1 (the same word, by the pair rule).
-    logic signed [47:0] lane_val, lane_val1;
-    logic [31:0]        sat_val, sat_val1;
-    logic [LQ-1:0]      s1_j1;
-    assign s1_j1 = s1_j[LQ-1:0] + 1'b1;
-    always_comb begin
-        lane_val  = '0;
-        lane_val1 = '0;
-        for (int l = 0; l < PQ; l++) begin
-            if ({s1_i[LP-1:0], s1_j[LQ-1:0]} == (LP+LQ)'(l))
-                lane_val = acc_rd[l*48 +: 48];
-            if ({s1_i[LP-1:0], s1_j1} == (LP+LQ)'(l))
-                lane_val1 = acc_rd[l*48 +: 48];
+    // Round and saturate the accumulator lanes of row s1_i, columns s1_j ..
+    // s1_j + NS - 1 of the word (the wide-issue rule keeps the used ones in
+    // the word; the others are padding the write engine does not take).
+    logic [Q*48-1:0]      acc_row;
+    logic [NS*48-1:0]     acc_sh;
+    logic [NS*32-1:0]     sat_vals;
+    assign acc_row = acc_rd[32'(s1_i[LP-1:0]) * Q * 48 +: Q * 48];
+    assign acc_sh  = (NS*48)'({{(NS*48){1'b0}}, acc_row} >> (32'(s1_j[LQ-1:0]) * 48));
+    generate
+        for (gi = 0; gi < NS; gi++) begin : g_sat
+            assign sat_vals[gi*32 +: 32] = round_sat(acc_sh[gi*48 +: 48], st_shift, st_sat16);
         end
-    end
-    assign sat_val  = round_sat(lane_val, st_shift, st_sat16);
-    assign sat_val1 = round_sat(lane_val1, st_shift, st_sat16);
+    endgenerate
 
     logic [31:0] bank_val;
     always_comb begin
@@ -637,30 +769,39 @@ module crrm_top #(
                 bank_val = s1_j[0] ? h_odd[l*32 +: 32] : h_even[l*32 +: 32];
     end
 
+    // int16 results of a T store: element e in bits 16e+15 .. 16e.
+    logic [NS*16-1:0] sat16_vals;
+    always_comb
+        for (int e = 0; e < NS; e++)
+            sat16_vals[e*16 +: 16] = sat_vals[e*32 +: 16];
+
     always_comb begin
         case (st_mode)
-            ST_ACC:   sf_data = {s1_pair, sat_val1, sat_val};
-            ST_JOINT: sf_data = {33'd0, bank_val};
-            default:  sf_data = {33'd0, s1_tot};
+            ST_ACC:   sf_data = {s1_n, st_to_t ? DATA_W'(sat16_vals) : DATA_W'(sat_vals)};
+            ST_JOINT: sf_data = {(LNE+1)'(1), DATA_W'(bank_val)};
+            default:  sf_data = {(LNE+1)'(1), DATA_W'(s1_tot)};
         endcase
     end
     assign sf_push = s1_v;
     assign sf_pop  = wr_ir && sf_count != 0;
     assign wr_iv   = sf_count != 0;
 
-    logic [64:0] sf_head;
-    crrm_fifo #(.W(65), .DEPTH(4)) u_skid (
+    logic [SFW-1:0] sf_head;
+    crrm_fifo #(.W(SFW), .DEPTH(4)) u_skid (
         .clk(clk), .rst_n(rst_n), .push(sf_push), .push_data(sf_data),
         .pop(sf_pop), .head(sf_head), .count(sf_count)
     );
-    assign wr_id  = sf_head[63:0];
-    assign wr_two = sf_head[64];
+    assign wr_id = sf_head[DATA_W-1:0];
+    assign wr_n  = sf_head[SFW-1:DATA_W];
 
     // The fused kernel keeps each stored T element in the T buffer.
-    assign t_we    = s1_v && st_mode == ST_ACC && st_to_t;
+    // The issue's s1_n elements fill lanes s1_j mod NS on of one T word.
+    logic [NS-1:0] t_we_sh;
+    assign t_we_sh = NS'((((2*NS)'(1) << s1_n) - (2*NS)'(1)) << s1_j[LNS-1:0]);
+    assign t_we    = (s1_v && st_mode == ST_ACC && st_to_t) ? t_we_sh : {NS{1'b0}};
     assign t_wbank = s1_i[LP-1:0];
-    assign t_waddr = {s1_i[LTM-1:LP], s1_j[LTN-1:0]};
-    assign t_wdata = sat_val[15:0];
+    assign t_waddr = {s1_i[LTM-1:LP], s1_j[LTN-1:LNS]};
+    assign t_wdata = sat16_vals << {s1_j[LNS-1:0], 4'b0000};
 
     // store_walk: rows then columns (ST_ACC), classes then bins (ST_JOINT),
     // bins (ST_TOT, st_i = 0).
@@ -674,23 +815,23 @@ module crrm_top #(
                 st_run    <= (st_rows != 0) && (st_cols != 0);
                 st_i      <= 32'd0;
                 st_j      <= 32'd0;
-                st_rowpos <= wr_addr[2:0];
+                st_rowpos <= wr_addr[$clog2(BB)-1:0];
             end else if (issue) begin
-                if (st_j + (st_pair ? 32'd2 : 32'd1) == st_cols) begin
+                if (st_j + st_n == st_cols) begin
                     st_j      <= 32'd0;
                     st_i      <= st_i + 1;
-                    st_rowpos <= st_rowpos + wr_stride[2:0];
+                    st_rowpos <= st_rowpos + wr_stride[$clog2(BB)-1:0];
                     if (st_i == st_rows - 1)
                         st_run <= 1'b0;
                 end else begin
-                    st_j <= st_j + (st_pair ? 32'd2 : 32'd1);
+                    st_j <= st_j + st_n;
                 end
             end
         end
         if (issue) begin
-            s1_i    <= st_i;
-            s1_j    <= st_j;
-            s1_pair <= st_pair;
+            s1_i   <= st_i;
+            s1_j   <= st_j;
+            s1_n   <= (LNE+1)'(st_n);
             s1_c0  <= (st_i == 32'd0);
             s1_tot <= totals[st_j[5:0]];
         end
@@ -829,7 +970,7 @@ module crrm_top #(
                    cs_state == C_SGO;
     assign wr_go = st_go;
     assign hr_go = phase == 2'd1 && state == S_H_REPLAY;
-    assign t_raddr = {cf_bi, cf_kk[LTN-1:0]};
+    assign t_raddr = {cf_bi, cf_kk[LTN-1:LNS]};   // lane: kk mod NS (d1_tlane)
 
     logic unit_idle;
     assign unit_idle = !rd_busy && !cf_busy && !st_busy && !hr_run && !hr_v &&
@@ -1285,9 +1426,9 @@ module crrm_top #(
             if (hr_v && lbl_ok)
                 cnt_hist <= cnt_hist + {32'd0, h_gn};
             if (m_axi_gmem_rvalid && m_axi_gmem_rready)
-                cnt_rd <= cnt_rd + 64'd8;
+                cnt_rd <= cnt_rd + 64'(BB);
             if (m_axi_gmem_wvalid && m_axi_gmem_wready)
-                cnt_wr <= cnt_wr + 64'd8;
+                cnt_wr <= cnt_wr + 64'(BB);
             if (stall_now)
                 cnt_stall <= cnt_stall + 64'd1;
         end
