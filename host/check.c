@@ -202,8 +202,8 @@ int crrm_check(const char *names, const crrm_backend_options *device,
     quiet.log = NULL;
     crrm_model m;
     crrm_train_result r;
-    printf("check: %" PRIu64 " steps on %s, kernel outputs in lockstep\n",
-           o->steps, names);
+    printf("check: %" PRIu64 " step%s on %s, kernel outputs in lockstep\n",
+           o->steps, o->steps == 1 ? "" : "s", names);
     if (crrm_train(&quiet, data, &wrapper, &m, &r)) {
         if (ls.mismatch) {
             printf("check: FAIL first difference: %s\n", ls.report);

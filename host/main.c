@@ -18,6 +18,7 @@
 #include "energy.h"
 #include "error.h"
 #include "model_io.h"
+#include "output_path.h"
 #include "train.h"
 
 #define CRRM_VERSION "0.1.0"
@@ -185,6 +186,7 @@ static int parse_options(int argc, char **argv, command_options *o)
             break;
         case OPT_NO_COSINE: t->cosine = 0; break;
         case OPT_SEED:
+            t->given |= CRRM_GIVEN_SEED;
             status = crrm_parse_u64("--seed", optarg, 0, UINT64_MAX, &t->seed);
             break;
         case OPT_DENSE:
@@ -229,6 +231,19 @@ static int parse_options(int argc, char **argv, command_options *o)
     return 0;
 }
 
+/* Rejects, before any work, outputs that could only fail at the end. */
+static int check_outputs(const command_options *o)
+{
+    if (o->json && crrm_output_check("--json", o->json))
+        return -1;
+    if (o->train.save && crrm_output_check("--save", o->train.save))
+        return -1;
+    if (o->device.trace && strcmp(o->backend, "sim") != 0)
+        return crrm_error("--trace writes a waveform of the RTL, so it needs "
+                          "--backend sim (not %s)", o->backend);
+    return 0;
+}
+
 static int fail(const char *command)
 {
     fprintf(stderr, "crrm %s: error: %s\n", command, crrm_last_error());
@@ -246,7 +261,7 @@ static int command_train(int argc, char **argv)
         usage_train_options(stdout);
         return 0;
     }
-    if (parsed)
+    if (parsed || check_outputs(&o))
         return fail("train");
 
     crrm_data data;
@@ -293,7 +308,7 @@ static int command_eval(int argc, char **argv)
                "cross-entropy,\nMI term and I(T;Y).\n");
         return 0;
     }
-    if (parsed)
+    if (parsed || check_outputs(&o))
         return fail("eval");
     if (!o.train.load) {
         crrm_error("--load FILE is required: the checkpoint to evaluate");
@@ -347,7 +362,9 @@ static int command_check(int argc, char **argv)
                "Runs N training steps (default 4) on each backend, compares\n"
                "every kernel output and the final weights bit for bit, and\n"
                "exits with status 3 naming the first difference. It writes\n"
-               "no files: --load, --save, --log and --json are rejected.\n\n");
+               "no files: --load, --save, --log and --json are rejected.\n"
+               "Of the train options below it uses the model, data and\n"
+               "device ones; --steps defaults to 4 here.\n\n");
         usage_train_options(stdout);
         return 0;
     }
@@ -440,7 +457,7 @@ static int command_energy(int argc, char **argv)
         usage_train_options(stdout);
         return 0;
     }
-    if (parsed)
+    if (parsed || check_outputs(&o))
         return fail("energy");
     if (o.train.steps == 0)
         o.train.steps = 5;

@@ -46,3 +46,24 @@ int crrm_output_path(const char *path, char *resolved, size_t size)
     strcpy(resolved, final);
     return 0;
 }
+
+int crrm_output_check(const char *option, const char *path)
+{
+    char resolved[4096];
+    if (crrm_output_path(path, resolved, sizeof resolved))
+        return -1;
+    char dir[4096];
+    strcpy(dir, resolved);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return crrm_error("%s %s: the directory %s does not exist; create it "
+                          "or give another path", option, path, dir);
+    return 0;
+}

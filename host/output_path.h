@@ -13,4 +13,8 @@
  * directory or a pipe, which a rename would replace. */
 int crrm_output_path(const char *path, char *resolved, size_t size);
 
+/* Checks before a long run that an output can be written at the end: the
+ * path passes crrm_output_path and its directory exists. */
+int crrm_output_check(const char *option, const char *path);
+
 #endif

@@ -139,11 +139,13 @@ static int check_resume_options(const crrm_train_options *o,
         long long saved, requested;
     } fields[] = {
         {CRRM_GIVEN_BATCH, "--batch", progress->batch, o->batch},
+        {CRRM_GIVEN_SEED, "--seed", (long long)progress->seed,
+         (long long)o->seed},
         {CRRM_GIVEN_HIDDEN, "--hidden", c->hidden, o->hidden},
         {CRRM_GIVEN_RANK, "--rank", c->dense ? 0 : c->rank, o->rank},
         {CRRM_GIVEN_RANK2, "--rank2", c->dense ? 0 : c->rank2, o->rank2},
         {CRRM_GIVEN_BINS, "--bins", 1ll << c->bins_log2, o->bins},
-        {CRRM_GIVEN_DENSE, "--dense", c->dense, o->dense},
+        {CRRM_GIVEN_DENSE, "--dense (1 yes, 0 no)", c->dense, o->dense},
         {CRRM_GIVEN_OPTIMIZER, "--optimizer (0 adam, 1 sgd)", opt->kind,
          o->optimizer},
     };
@@ -248,9 +250,20 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
     r->dense_params = crrm_dense_param_count(&m->cfg);
 
     const crrm_dataset *train = &data->train, *test = &data->test;
+    if (progress.batch > train->count) {
+        crrm_error("--batch %u exceeds the %u training samples; use --batch "
+                   "%u or less", progress.batch, train->count, train->count);
+        crrm_optimizer_free(&opt);
+        crrm_model_free(m);
+        return -1;
+    }
     uint32_t in = m->cfg.in, batch = progress.batch;
     uint32_t per_epoch = (train->count + batch - 1) / batch;
-    uint64_t total = (uint64_t)o->epochs * per_epoch;
+    /* The learning-rate schedule spans all the epochs; --steps only stops
+     * the run early, so a run stopped by it and resumed without it takes
+     * the same steps as one that never stopped. */
+    uint64_t schedule = (uint64_t)o->epochs * per_epoch;
+    uint64_t total = schedule;
     if (o->steps && o->steps < total)
         total = o->steps;
 
@@ -307,8 +320,10 @@ int crrm_train(const crrm_train_options *o, const crrm_data *data,
             }
 
             double lr = o->lr;
-            if (o->cosine && total > 1)
-                lr = o->lr * 0.5 * (1.0 + cos(3.141592653589793 * (double)progress.step / total));
+            if (o->cosine && schedule > 1)
+                lr = o->lr * 0.5 *
+                     (1.0 + cos(3.141592653589793 * (double)progress.step /
+                                (double)schedule));
             crrm_step_options so = {.beta = o->beta, .seed = progress.seed,
                                     .step = progress.step};
             double t0 = now_seconds();

@@ -24,6 +24,7 @@ enum {
     CRRM_GIVEN_BINS = 1 << 4,
     CRRM_GIVEN_DENSE = 1 << 5,
     CRRM_GIVEN_OPTIMIZER = 1 << 6,
+    CRRM_GIVEN_SEED = 1 << 7,
 };
 
 typedef struct crrm_train_options {

@@ -33,6 +33,7 @@ set multiplot layout 1,2 title "Information plane (per-step batch estimates; col
 set xlabel "sum_j H(T_j) (bits, upper bound on I(X;T))"
 set ylabel "max_j I(T_j;Y) (bits, lower bound on I(T;Y))"
 set cblabel "epoch"
+set cbrange [1:*]
 set palette rgbformulae 33,13,10
 set title "layer 1"
 plot "$steps" using 6:8:2 every ::1 with points pt 7 ps 0.4 palette notitle, \
@@ -54,6 +55,7 @@ plot "$steps" using 1:3 every ::1 with lines lc rgb "#3060c0" title "CRRM loss",
 unset logscale y
 set title "accuracy"
 set xlabel "epoch"
+set key bottom right
 set ylabel "%"
 plot "$epochs" using 1:(100*\$3) every ::1 with linespoints lw 2 title "test accuracy"
 unset multiplot

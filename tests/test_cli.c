@@ -174,6 +174,18 @@ Test(cli, missing_option_value_is_named)
     expect_error("train --epochs", "option --epochs needs a value");
 }
 
+Test(cli, outputs_checked_before_training)
+{
+    expect_error("train --data synthetic --json /nonexistent-dir/x.json",
+                 "the directory /nonexistent-dir does not exist");
+    expect_error("train --data synthetic --save /nonexistent-dir/m.ckpt",
+                 "the directory /nonexistent-dir does not exist");
+    expect_error("train --data synthetic --trace /tmp/never.fst",
+                 "needs --backend sim");
+    expect_error("train --data synthetic --batch 5000",
+                 "exceeds the 4096 training samples");
+}
+
 Test(cli, check_rejects_file_options)
 {
     expect_error("check --backends sw,sw --data synthetic --json /tmp/x.json",
@@ -205,7 +217,10 @@ Test(cli, resume_rejects_other_batch_and_shape)
     expect_error(command, "trained with --hidden 32, not 64");
     snprintf(command, sizeof command,
              "train --data synthetic --epochs 2 --load %s/m.ckpt --dense", dir);
-    expect_error(command, "trained with --dense 0, not 1");
+    expect_error(command, "trained with --dense (1 yes, 0 no) 0, not 1");
+    snprintf(command, sizeof command,
+             "train --data synthetic --epochs 2 --load %s/m.ckpt --seed 7", dir);
+    expect_error(command, "trained with --seed 1, not 7");
 
     snprintf(command, sizeof command, "rm -r %s", dir);
     run(command, out, sizeof out);
