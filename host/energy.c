@@ -193,7 +193,7 @@ void crrm_energy_estimate(const crrm_energy_model *model,
             model->static_watts * report->seconds;
     } else {
         /* Without device cycles there is no device time to charge static
-         * power for: the wall clock of a CPU backend says nothing about
+         * power for, because the wall clock of a CPU backend does not tell
          * how long a card would take. */
         report->seconds = wall_seconds * per;
         report->time_source = "not estimated: the backend has no device clock";
