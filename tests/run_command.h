@@ -11,7 +11,7 @@
 
 /* Runs command with stderr merged into stdout; returns the exit status and
  * the first size - 1 bytes of the output in out. */
-static int run(const char *command, char *out, size_t size)
+static inline int run(const char *command, char *out, size_t size)
 {
     char full[1024];
     snprintf(full, sizeof full, "%s 2>&1", command);

@@ -38,22 +38,6 @@ static uint8_t *make_payload(size_t len, uint8_t salt)
     return payload;
 }
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0, "fseek failed on %s", path);
-    long size = ftell(f);
-    cr_assert_geq(size, 0, "ftell failed on %s", path);
-    rewind(f);
-    uint8_t *bytes = malloc((size_t)size + 1);
-    cr_assert_not_null(bytes, "out of memory");
-    cr_assert_eq(fread(bytes, 1, (size_t)size, f), (size_t)size,
-                 "short read of %s", path);
-    fclose(f);
-    *len = (size_t)size;
-    return bytes;
-}
 
 static void write_file(const char *path, const uint8_t *bytes, size_t len)
 {

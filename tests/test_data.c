@@ -141,23 +141,6 @@ static void gunzip_file(const char *from, const char *to)
     cr_assert_eq(fclose(out), 0, "fclose of %s failed", to);
 }
 
-/* Reads a whole file into a malloc'd buffer. */
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0, "fseek failed on %s", path);
-    long size = ftell(f);
-    cr_assert_geq(size, 0, "ftell failed on %s", path);
-    rewind(f);
-    uint8_t *bytes = malloc((size_t)size + 1);
-    cr_assert_not_null(bytes, "out of memory");
-    cr_assert_eq(fread(bytes, 1, (size_t)size, f), (size_t)size,
-                 "short read of %s", path);
-    fclose(f);
-    *len = (size_t)size;
-    return bytes;
-}
 
 #define assert_error_contains(text)                                         \
     cr_assert_not_null(strstr(crrm_last_error(), (text)),                  \
