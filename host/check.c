@@ -32,6 +32,13 @@ static void *scratch(lockstep *ls, int i, size_t bytes)
     return ls->scratch[i];
 }
 
+/* Fills a backend's output buffer with a pattern before its run, so a
+ * backend that writes nothing cannot match by leftover data. */
+static void poison(void *buffer, size_t bytes)
+{
+    memset(buffer, 0xA5, bytes);
+}
+
 /* Compares n elements of width bytes (2 or 4, signed unless is_unsigned);
  * records the first difference. cols names the row and column. */
 static int compare(lockstep *ls, int member, const char *kernel,
@@ -81,6 +88,8 @@ static int ls_lowrank_fwd(crrm_backend *be, const int16_t *x, const int16_t *v,
         return crrm_error("check: out of memory");
     for (int i = 1; i < ls->count; i++) {
         crrm_backend *other = ls->member[i];
+        poison(t2, 2 * nt);
+        poison(y2, 4 * ny);
         if (other->ops->lowrank_fwd(other, x, v, u, t2, y2, rows, in, rank,
                                     outs, t_shift, y_shift) ||
             compare(ls, i, "lowrank_fwd", "t", t, t2, nt, 2, 0, rank) ||
@@ -104,6 +113,7 @@ static int ls_gemm(crrm_backend *be, const int16_t *a, const int16_t *b,
         return crrm_error("check: out of memory");
     for (int i = 1; i < ls->count; i++) {
         crrm_backend *other = ls->member[i];
+        poison(c2, 4 * (size_t)m * n);
         if (other->ops->gemm(other, a, b, c2, m, n, k, trans_a, trans_b,
                              shift) ||
             compare(ls, i, "gemm", "c", c, c2, (size_t)m * n, 4, 0, n))
@@ -130,6 +140,8 @@ static int ls_mi_hist(crrm_backend *be, const int16_t *t,
         return crrm_error("check: out of memory");
     for (int i = 1; i < ls->count; i++) {
         crrm_backend *other = ls->member[i];
+        poison(h2, 4 * nh);
+        poison(j2, 4 * nj);
         if (other->ops->mi_hist(other, t, labels, h2, j2, rows, units, classes,
                                 bins_log2, range_log2) ||
             compare(ls, i, "mi_hist", "hist", hist, h2, nh, 4, 1,

@@ -13,8 +13,9 @@
  * the first size - 1 bytes of the output in out. */
 static inline int run(const char *command, char *out, size_t size)
 {
-    char full[1024];
-    snprintf(full, sizeof full, "%s 2>&1", command);
+    char full[2048];
+    cr_assert_lt(snprintf(full, sizeof full, "%s 2>&1", command),
+                 (int)sizeof full, "command too long: %s", command);
     FILE *pipe = popen(full, "r");
     cr_assert_not_null(pipe, "popen failed for %s", command);
     size_t used = fread(out, 1, size - 1, pipe);

@@ -290,3 +290,33 @@ Test(cli, resume_trims_the_log)
     snprintf(command, sizeof command, "rm -r %s", dir);
     run(command, out, sizeof out);
 }
+
+#ifdef CRRM_HAVE_OPENCL
+Test(cli, check_finds_broken_kernel, .timeout = 300)
+{
+    /* A copy of the kernels whose rounding adds one more unit: the OpenCL
+     * build of it must disagree with sw, and check must say where. */
+    char dir[] = "/tmp/crrm-broken-XXXXXX", command[1024], out[8192];
+    cr_assert_not_null(mkdtemp(dir), "mkdtemp");
+    snprintf(command, sizeof command,
+             "cp hw/hls/* %s/ && sed -i 's/(acc + (INT64_C(1) << (shift - 1)))"
+             " >> shift/(acc + (INT64_C(1) << (shift - 1)) + 1) >> shift/' "
+             "%s/crrm_kernels.h && grep -c '(shift - 1)) + 1)' "
+             "%s/crrm_kernels.h", dir, dir, dir);
+    cr_assert_eq(run(command, out, sizeof out), 0,
+                 "could not make the broken kernel copy: %s", out);
+
+    snprintf(command, sizeof command,
+             "CRRM_KERNEL_DIR=%s " CRRM " check --backends sw,opencl "
+             "--data synthetic --steps 2 --hidden 32 --rank 4 --rank2 4",
+             dir);
+    int code = run(command, out, sizeof out);
+    cr_assert_eq(code, 3, "check exited %d, expected 3 (mismatch):\n%s", code,
+                 out);
+    cr_assert_not_null(strstr(out, "first difference: kernel"),
+                       "check did not name the difference:\n%s", out);
+
+    snprintf(command, sizeof command, "rm -r %s", dir);
+    run(command, out, sizeof out);
+}
+#endif
