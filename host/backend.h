@@ -81,7 +81,7 @@ crrm_backend *crrm_backend_open(const char *name,
                                 const crrm_backend_options *options);
 void crrm_backend_close(crrm_backend *be);
 
-/* Comma-separated names of the backends this build knows. */
+/* Comma-separated names of the backends compiled into this build. */
 const char *crrm_backend_names(void);
 
 #endif

@@ -38,7 +38,7 @@ typedef struct crrm_energy_report {
     double estimated_joules;    /* sum of the parts */
     double seconds;             /* time per step the static part uses */
     const char *time_source;    /* where seconds comes from */
-    int measured;               /* 1: measured_joules holds a reading */
+    int measured;               /* 1: measured_joules is a reading */
     double measured_joules;     /* per step, from sensors */
     double idle_watts;          /* xrt: baseline before the run */
     const char *measured_source; /* what was read, or why nothing was */

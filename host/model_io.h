@@ -1,10 +1,10 @@
 /*
  * model_io.h - a model and its optimizer state in a checkpoint file.
  *
- * The header holds the shape, the scales of T, the step and the optimizer
- * as "key=value" lines; the payload holds the master weights and the
- * optimizer moments as little-endian floats. checkpoint.c adds the version,
- * the checksum and the atomic write.
+ * The header contains the shape, the scales of T, the step and the
+ * optimizer as "key=value" lines. The payload contains the master weights
+ * and the optimizer moments as little-endian floats. checkpoint.c adds the
+ * version, the checksum and the atomic write.
  */
 #ifndef CRRM_MODEL_IO_H
 #define CRRM_MODEL_IO_H

@@ -26,8 +26,10 @@
 #include "workspace.h"
 
 /* Codes of T are kept with their max magnitude in [2^12, 2^14): the upper
- * edge leaves 2x headroom before saturation, the band avoids a new scale on
- * every batch. */
+ * edge leaves 2x headroom before saturation, and the band avoids a new
+ * scale on every batch.
+ * NOTE: a layer whose batch maxima vary by more than 4x still changes its
+ * shift often (layer 2 of the default run: 558 times in 7035 steps). */
 #define T_CODE_HIGH (1 << 14)
 #define T_CODE_LOW (1 << 12)
 

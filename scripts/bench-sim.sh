@@ -20,8 +20,8 @@
 # build/crrm-simNxN. build/crrm is relinked with the default model at the
 # end. The runs pass --no-eval, so the wall time is the training steps only.
 set -eu
-# crrm passes --seed (default 1) to the sim backend, which then holds the
-# AXI channels 25 % of the time at random; measure without that by default.
+# No random AXI backpressure unless the caller asks for it (it is the sim
+# backend's default too), so the cycles show the design.
 export CRRM_SIM_STALL="${CRRM_SIM_STALL:-0}"
 steps=${1:-4}
 sizes=${2:-8 16}
